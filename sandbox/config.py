@@ -1,0 +1,188 @@
+"""Typed settings (where the sandbox lives, who is acting) and experiment-parameter loading.
+
+Settings come from ``SANDBOX_*`` environment variables. Experiment parameters come from the
+experiment's pydantic model, a YAML file (``--config``) and dotted ``--set a.b=value`` overrides;
+unknown keys and bad values are ConfigErrors that name the key.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal, TypeVar
+
+import yaml
+from pydantic import BaseModel, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from sandbox.environment import apply_offline_defaults
+from sandbox.errors import ConfigError
+from sandbox.identity import Identity, Role
+
+apply_offline_defaults()  # the sandbox never downloads models or data at run time
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The checkout (or installed tree) that holds ``sandbox/``, ``use_cases/`` and ``data/``."""
+
+P = TypeVar("P", bound=BaseModel)
+
+
+class Settings(BaseSettings):
+    """Where the sandbox keeps its state and who is acting. Read from ``SANDBOX_*`` variables."""
+
+    model_config = SettingsConfigDict(env_prefix="SANDBOX_", extra="forbid")
+
+    home: Path = PROJECT_ROOT
+    """Absolute directory holding mlruns/, extracted data, caches, the vault and the audit log."""
+    data_dir: Path | None = None
+    """Where extracted data sets live; defaults to ``<home>/data``."""
+    cache_dir: Path | None = None
+    """Derived, re-computable data (embedding cache); defaults to ``<home>/.cache``."""
+    tracking_uri: str | None = None
+    """MLflow tracking URI; defaults to ``sqlite:///<home>/mlruns/mlflow.db``."""
+    tenant: str = "demo-bank"
+    user: str = "demo-data-scientist"
+    role: Role = Role.DATA_SCIENTIST
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+
+    @field_validator("home")
+    @classmethod
+    def _home_absolute(cls, value: Path) -> Path:
+        return value.expanduser().resolve()
+
+    @property
+    def identity(self) -> Identity:
+        """The acting identity; invalid tenant or user names raise ConfigError."""
+        try:
+            return Identity(user=self.user, tenant=self.tenant, role=self.role)
+        except ValidationError as exc:
+            raise ConfigError(
+                "invalid identity settings: " + _describe_validation_error(exc, prefix="SANDBOX_")
+            ) from None
+
+    @property
+    def mlruns_dir(self) -> Path:
+        return self.home / "mlruns"
+
+    @property
+    def resolved_tracking_uri(self) -> str:
+        return self.tracking_uri or f"sqlite:///{self.mlruns_dir / 'mlflow.db'}"
+
+    @property
+    def artifact_root(self) -> Path:
+        return self.mlruns_dir / "artifacts"
+
+    @property
+    def resolved_data_dir(self) -> Path:
+        return (self.data_dir or self.home / "data").expanduser().resolve()
+
+    @property
+    def resolved_cache_dir(self) -> Path:
+        return (self.cache_dir or self.home / ".cache").expanduser().resolve()
+
+    @property
+    def audit_log_path(self) -> Path:
+        return self.home / "audit" / "audit.jsonl"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build Settings from the environment plus keyword overrides, as ConfigError on bad values."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        raise ConfigError(
+            "invalid settings: " + _describe_validation_error(exc, prefix="SANDBOX_")
+        ) from None
+
+
+def load_params(
+    model: type[P],
+    config_file: Path | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+    *,
+    label: str = "experiment",
+) -> P:
+    """Validate experiment parameters: model defaults < YAML file < ``key.sub=value`` overrides.
+
+    Args:
+        model: The experiment's parameter model (declared with ``extra="forbid"``).
+        config_file: Optional YAML mapping of parameters.
+        overrides: Dotted assignments such as ``models.challenger.C=2.0``; values are parsed
+            as YAML scalars, so ``true``, ``3`` and ``0.5`` get their natural types.
+        label: Name used in error messages, e.g. ``fraud/transactions``.
+
+    Raises:
+        ConfigError: The file is missing or not a mapping, a key is unknown, or a value is invalid.
+    """
+    values: dict[str, Any] = {}
+    if config_file is not None:
+        values = _read_yaml_mapping(Path(config_file))
+    for item in overrides:
+        key, sep, raw = item.partition("=")
+        key = key.strip()
+        if not sep or not key:
+            raise ConfigError(f"override '{item}' must look like key=value (e.g. seed=7)")
+        path = key.split(".")
+        _check_known_path(model, path, label)
+        try:
+            value = yaml.safe_load(raw) if raw.strip() else ""
+        except yaml.YAMLError:
+            value = raw
+        _assign(values, path, value)
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError(
+            f"invalid parameters for {label}: " + _describe_validation_error(exc)
+        ) from None
+
+
+def _read_yaml_mapping(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config file {path} is not valid YAML: {exc}") from None
+    if loaded is None:
+        return {}
+    if not isinstance(loaded, dict):
+        raise ConfigError(f"config file {path} must hold a mapping of parameters at top level")
+    return loaded
+
+
+def _check_known_path(model: type[BaseModel], path: list[str], label: str) -> None:
+    current: Any = model
+    for depth, part in enumerate(path):
+        fields = getattr(current, "model_fields", None)
+        if fields is None:
+            dotted = ".".join(path[:depth])
+            raise ConfigError(f"parameter '{dotted}' of {label} has no sub-key '{part}'")
+        if part not in fields:
+            dotted = ".".join(path[: depth + 1])
+            known = ", ".join(sorted(fields))
+            raise ConfigError(f"unknown parameter '{dotted}' for {label}; known: {known}")
+        current = fields[part].annotation
+
+
+def _assign(values: dict[str, Any], path: list[str], value: Any) -> None:
+    node = values
+    for part in path[:-1]:
+        child = node.get(part)
+        if not isinstance(child, dict):
+            child = {}
+            node[part] = child
+        node = child
+    node[path[-1]] = value
+
+
+def _describe_validation_error(exc: ValidationError, prefix: str = "") -> str:
+    parts = []
+    for err in exc.errors():
+        key = ".".join(str(p) for p in err["loc"]) or "(root)"
+        if prefix:
+            key = prefix + key.upper()
+        msg = err["msg"]
+        if err["type"] == "extra_forbidden":
+            msg = "unknown key"
+        parts.append(f"'{key}': {msg}")
+    return "; ".join(parts)

@@ -1,0 +1,52 @@
+"""The sandbox's exception tree: every error a user can act on is a SandboxError.
+
+The CLI prints ``str(error)`` on one line and exits non-zero; no traceback is shown for these.
+"""
+
+from __future__ import annotations
+
+
+class SandboxError(Exception):
+    """Base class for errors a user can act on; the message says what happened and what to do."""
+
+    exit_code: int = 1
+
+
+class ConfigError(SandboxError):
+    """A setting, experiment parameter or override is unknown or invalid."""
+
+    exit_code = 2
+
+
+class UnknownNameError(ConfigError):
+    """A use case, experiment or other registered name does not exist."""
+
+
+class PrerequisiteError(SandboxError):
+    """Something the run needs is missing (data set, model, server, GPU); the message names the fix."""
+
+    exit_code = 3
+
+
+class DataError(SandboxError):
+    """A data file is corrupt, unreadable or does not match its recorded checksum."""
+
+    exit_code = 4
+
+
+class AccessDenied(SandboxError):
+    """The current identity's role does not allow the requested action."""
+
+    exit_code = 5
+
+
+class AuditIntegrityError(SandboxError):
+    """The audit log's hash chain is broken: an entry was altered, removed or reordered."""
+
+    exit_code = 6
+
+
+class PrivacyViolation(SandboxError):
+    """Personal data would have left the redaction boundary; the write was refused."""
+
+    exit_code = 7

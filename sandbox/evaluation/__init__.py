@@ -1,0 +1,1 @@
+"""Scorers, thresholds and findings shared by every use case."""

@@ -1,0 +1,287 @@
+"""The experiment contract (data + candidate models + scorer + thresholds) and the RunRecord.
+
+A use case's factory returns an :class:`Experiment`. The runner (``sandbox.runner``) turns one into
+an MLflow parent run with one child run per candidate model and a versioned :class:`RunRecord`,
+the single truth about the run that MLflow logging and reports are built from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field
+
+from sandbox.errors import ConfigError
+from sandbox.identity import Identity
+from sandbox.evaluation.thresholds import Finding, Threshold, Verdict
+
+RUN_RECORD_SCHEMA_VERSION = "1.0"
+
+
+class ProgressCallback(Protocol):
+    """Receives progress of long work: a stage label and how much of it is done."""
+
+    def __call__(self, stage: str, completed: float, total: float) -> None: ...
+
+
+def no_progress(stage: str, completed: float, total: float) -> None:
+    """A progress callback that ignores everything."""
+
+
+class DataFingerprint(BaseModel):
+    """What a data set was: enough to tell whether a later run used the same data."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    source: str
+    licence: str
+    rows: int
+    sha256: str
+    role: str = Field(description="train, test, full or source")
+    note: str = ""
+
+
+class ModelProvenance(BaseModel):
+    """Where a model or one of its components comes from (HKMA-AI-7)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    version: str
+    source: str
+    licence: str
+    base_model: str = ""
+    weights_sha256: str = ""
+
+
+@dataclass
+class PreparedData:
+    """A use case's data, split and described, ready for every candidate model.
+
+    Attributes:
+        train: Training rows with the input columns and the target.
+        test: Test rows with the input columns, the target and the slice/group columns.
+        inputs: Columns a model receives (its MLflow signature).
+        target: Name of the 0/1 label column.
+        slices: Test columns to report metrics by (e.g. ``language``).
+        fingerprints: One entry per data set used.
+        facts: Data facts worth logging (row counts, prevalence, period).
+    """
+
+    train: pd.DataFrame
+    test: pd.DataFrame
+    inputs: list[str]
+    target: str
+    slices: list[str] = field(default_factory=list)
+    fingerprints: list[DataFingerprint] = field(default_factory=list)
+    facts: dict[str, float | int | str] = field(default_factory=dict)
+
+
+@dataclass
+class Candidate:
+    """One model to train and evaluate: an unfitted scikit-learn estimator with a role.
+
+    The estimator receives ``data.train[data.inputs]`` and must implement ``predict_proba``.
+    """
+
+    name: str
+    role: str
+    description: str
+    estimator: Any
+    provenance: list[ModelProvenance] = field(default_factory=list)
+
+
+@dataclass
+class Scores:
+    """What an experiment's scorer returns for one fitted model."""
+
+    metrics: dict[str, float]
+    slice_metrics: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
+    """{slice column: {slice value: {metric: value}}}"""
+
+
+@dataclass
+class RunContext:
+    """What a running experiment may use besides its parameters."""
+
+    identity: Identity
+    cache_dir: Path
+    data_dir: Path
+    device: str = "cpu"
+    progress: ProgressCallback = no_progress
+
+
+class ExperimentParams(BaseModel):
+    """Base for every experiment's parameters: unknown keys are errors; a seed is always there."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    seed: int = 42
+
+
+@dataclass
+class Experiment:
+    """A use case's experiment: data, candidate models, scorer, thresholds and documentation.
+
+    Attributes:
+        use_case: Registered use-case name, e.g. ``fraud``.
+        name: Registered experiment name, e.g. ``transactions``.
+        title: One line for tables and reports.
+        version: Bumped when the experiment's logic changes (recorded in every run).
+        intended_use: What the model may be used for.
+        limitations: Known limitations a reviewer must read.
+        params_model: Pydantic model of the parameters (extends ExperimentParams).
+        prepare: Loads and splits data.
+        candidates: Builds the unfitted candidate models; roles must be unique.
+        score: Scores one fitted model's test-split scores; slice metrics are also exposed
+            as flat keys ``<metric>.<slice column>.<value>`` (thresholds may use them).
+        thresholds: Limits that turn metrics into verdicts and findings.
+        key_metrics: Metrics shown in summary tables, most important first.
+        operating_threshold: Score at or above which a model flags a positive, or None when
+            the operating point is not a fixed threshold (e.g. a daily review capacity).
+        flag: Optional rule turning test scores into 0/1 decisions at the operating point;
+            defaults to ``score >= operating_threshold``.
+        operating_point: Words for the operating point, shown in figures and reports.
+        extra_metrics: Optional per-candidate evaluation beyond the test split (e.g. CV).
+    """
+
+    use_case: str
+    name: str
+    title: str
+    version: str
+    intended_use: str
+    limitations: list[str]
+    params_model: type[ExperimentParams]
+    prepare: Callable[[Any, RunContext], PreparedData]
+    candidates: Callable[[Any, PreparedData, RunContext], list[Candidate]]
+    score: Callable[[Any, PreparedData, Any], Scores]
+    thresholds: list[Threshold]
+    key_metrics: tuple[str, ...]
+    operating_threshold: Callable[[Any], float | None] = lambda params: 0.5
+    flag: Callable[[Any, PreparedData, np.ndarray], np.ndarray] | None = None
+    operating_point: Callable[[Any], str] = lambda params: "score >= 0.5"
+    extra_metrics: Callable[[Candidate, PreparedData, Any, RunContext], dict[str, float]] | None = (
+        None
+    )
+    default_config: Path | None = None
+
+    @property
+    def qualified_name(self) -> str:
+        return f"{self.use_case}/{self.name}"
+
+    def decisions(self, params: Any, data: PreparedData, scores: np.ndarray) -> np.ndarray:
+        """0/1 decisions on the test split at the operating point."""
+        if self.flag is not None:
+            return np.asarray(self.flag(params, data, scores), dtype=int)
+        threshold = self.operating_threshold(params)
+        if threshold is None:
+            raise ConfigError(f"{self.qualified_name} has neither a threshold nor a flag rule")
+        return (np.asarray(scores) >= threshold).astype(int)
+
+    def validate_candidates(self, candidates: list[Candidate]) -> None:
+        roles = [c.role for c in candidates]
+        if len(set(roles)) != len(roles):
+            raise ConfigError(f"{self.qualified_name}: candidate roles must be unique, got {roles}")
+        names = [c.name for c in candidates]
+        if len(set(names)) != len(names):
+            raise ConfigError(f"{self.qualified_name}: candidate names must be unique, got {names}")
+
+
+class ArtifactRef(BaseModel):
+    """An artifact logged to MLflow with its content hash."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    path: str
+    sha256: str
+
+
+class ModelResult(BaseModel):
+    """Everything measured about one candidate model in one run."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str
+    role: str
+    description: str
+    run_id: str
+    model_uri: str
+    provenance: list[ModelProvenance]
+    operating_threshold: float | None
+    operating_point: str
+    metrics: dict[str, float]
+    slice_metrics: dict[str, dict[str, dict[str, float]]]
+    verdicts: list[Verdict]
+    artifacts: list[ArtifactRef]
+    fit_seconds: float
+    score_seconds: float
+
+
+class IdentityRecord(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    tenant: str
+    user: str
+    role: str
+
+
+class CodeVersion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    git_sha: str
+    dirty: bool
+    experiment_version: str
+
+
+class Environment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    python: str
+    platform: str
+    device: str
+    packages: dict[str, str]
+
+
+class RunRecord(BaseModel):
+    """The versioned truth about one experiment run (DESIGN.md section 4)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    schema_version: str = RUN_RECORD_SCHEMA_VERSION
+    run_id: str
+    mlflow_experiment: str
+    mlflow_experiment_id: str
+    tracking_uri: str
+    use_case: str
+    experiment: str
+    title: str
+    status: str
+    started_at: str
+    finished_at: str
+    duration_seconds: float
+    identity: IdentityRecord
+    code: CodeVersion
+    environment: Environment
+    params: dict[str, Any]
+    seed: int
+    intended_use: str
+    limitations: list[str]
+    data: list[DataFingerprint]
+    data_facts: dict[str, float | int | str]
+    models: list[ModelResult]
+    findings: list[Finding]
+    key_metrics: list[str]
+    artifacts: list[ArtifactRef]
+    replay_command: str
+
+    def model(self, role: str) -> ModelResult:
+        for result in self.models:
+            if result.role == role:
+                return result
+        raise KeyError(role)

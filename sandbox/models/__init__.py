@@ -1,0 +1,1 @@
+"""Model providers. Today: the embedded sentence-embedding model; generative providers follow."""

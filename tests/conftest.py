@@ -1,0 +1,35 @@
+"""Shared fixtures: every test gets its own SANDBOX_HOME (MLflow store, audit log) in tmp.
+
+Extracted data sets are read from the checkout's data/ (run `make data` first); the embedding
+cache is shared across the session so MiniLM runs once per text.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from sandbox.config import PROJECT_ROOT, Settings, load_settings
+
+
+@pytest.fixture(scope="session")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture
+def settings(tmp_path: Path, shared_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """Settings pointing at a fresh home in tmp, exported to the environment for subprocesses."""
+    home = tmp_path / "home"
+    home.mkdir()
+    for key in ("MLFLOW_RUN_ID", "MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_ID",
+                "MLFLOW_EXPERIMENT_NAME", "SANDBOX_TRACKING_URI"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("SANDBOX_HOME", str(home))
+    monkeypatch.setenv("SANDBOX_DATA_DIR", str(PROJECT_ROOT / "data"))
+    monkeypatch.setenv("SANDBOX_CACHE_DIR", str(shared_cache))
+    monkeypatch.setenv("SANDBOX_TENANT", "test-bank")
+    monkeypatch.setenv("SANDBOX_USER", "test-scientist")
+    monkeypatch.setenv("SANDBOX_ROLE", "data_scientist")
+    return load_settings()

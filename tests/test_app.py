@@ -1,0 +1,55 @@
+"""The Streamlit workbench driven in-process with AppTest through one small run."""
+
+from __future__ import annotations
+
+from streamlit.testing.v1 import AppTest
+
+from sandbox.config import PROJECT_ROOT, Settings
+
+SMALL = [
+    "simulation.days=21",
+    "simulation.daily_volume=300",
+    "simulation.n_customers=600",
+    "test_days=7",
+    "review_capacity_per_day=10",
+    "challenger.max_iter=40",
+]
+
+
+def test_run_page_runs_an_experiment_and_runs_page_lists_it(settings: Settings) -> None:
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=300)
+    at.run()
+    assert not at.exception
+    assert "test-bank" in at.sidebar.caption[0].value
+
+    at.selectbox(key="use_case").select("fraud")
+    at.run()
+    at.selectbox(key="experiment").select("transactions")
+    at.text_area(key="overrides").input("\n".join(SMALL))
+    at.button(key="run").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    table = at.dataframe[0].value
+    assert sorted(table["role"]) == ["baseline", "challenger"]
+    assert "auprc" in table.columns
+    assert at.session_state["last_run_id"]
+    run_id = at.session_state["last_run_id"]
+
+    at.radio(key="page").set_value("Recent runs")
+    at.run()
+    assert not at.exception, at.exception
+    runs = at.dataframe[0].value
+    assert runs["run id"].tolist() == [run_id]
+    assert runs["status"].tolist() == ["FINISHED"]
+
+
+def test_bad_override_shows_an_error_not_a_traceback(settings: Settings) -> None:
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
+    at.run()
+    at.selectbox(key="experiment").select("transactions")
+    at.text_area(key="overrides").input("no_such_key=1")
+    at.button(key="run").click()
+    at.run()
+    assert not at.exception
+    assert any("unknown parameter 'no_such_key'" in e.value for e in at.error)

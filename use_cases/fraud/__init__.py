@@ -1,0 +1,1 @@
+"""Fraud use case: scam-message and transaction-fraud experiments."""
