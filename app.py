@@ -27,8 +27,9 @@ def _show_record(record: sandbox.RunRecord) -> None:
     """Metrics, findings and figures of one run."""
     st.subheader(f"{record.title}")
     st.caption(
-        f"Run `{record.run_id}` · {record.use_case}/{record.experiment} · by {record.identity.user} "
-        f"({record.identity.role}) · {record.duration_seconds:.0f} s · code {record.code.git_sha[:10]}"
+        f"Run `{record.run_id}` · {record.use_case}/{record.experiment} · "
+        f"by {record.identity.user} ({record.identity.role}) · "
+        f"{record.duration_seconds:.0f} s · code {record.code.git_sha[:10]}"
     )
     rows = []
     for model in record.models:
@@ -58,10 +59,14 @@ def _show_record(record: sandbox.RunRecord) -> None:
     with st.expander("Score distributions and per-model PR curves"):
         for model in record.models:
             left, right = st.columns(2)
-            left.image(str(sandbox.artifact_path(model.run_id, "figures/score_distribution.png")),
-                       caption=f"{model.name}: score distribution")
-            right.image(str(sandbox.artifact_path(model.run_id, "figures/pr_curve.png")),
-                        caption=f"{model.name}: PR curve")
+            left.image(
+                str(sandbox.artifact_path(model.run_id, "figures/score_distribution.png")),
+                caption=f"{model.name}: score distribution",
+            )
+            right.image(
+                str(sandbox.artifact_path(model.run_id, "figures/pr_curve.png")),
+                caption=f"{model.name}: PR curve",
+            )
     with st.expander("Data, intended use and limitations"):
         st.markdown(f"**Intended use.** {record.intended_use}")
         st.markdown("**Limitations.**\n" + "\n".join(f"- {item}" for item in record.limitations))

@@ -6,8 +6,8 @@ User errors (SandboxError) print one line and exit non-zero; tracebacks are for 
 from __future__ import annotations
 
 import logging
-import os
 import math
+import os
 import sys
 import time
 from pathlib import Path
@@ -70,27 +70,28 @@ def _fmt(value: float | None) -> str:
 
 
 def _record_table(records: list[sandbox.RunRecord], title: str) -> Table:
-    table = Table(title=title, show_lines=False)
-    for column in ("experiment", "model", "role", "key metrics", "thresholds", "run id"):
-        table.add_column(column, overflow="fold")
+    """One row per model; key metrics one per line so the table reads well at 80 columns."""
+    table = Table(title=title, show_lines=True)
+    table.add_column("experiment / model (role)", overflow="fold")
+    table.add_column("key metrics", no_wrap=True)
+    table.add_column("thresholds", no_wrap=True)
+    table.add_column("run id", no_wrap=True)
     for record in records:
         for model in record.models:
-            metrics = ", ".join(
-                f"{k}={_fmt(model.metrics.get(k))}" for k in record.key_metrics
-            )
+            metrics = "\n".join(f"{k} {_fmt(model.metrics.get(k))}" for k in record.key_metrics)
             failed = [v for v in model.verdicts if not v.passed]
             verdict = (
-                "-" if not model.verdicts
-                else "[green]all pass[/green]" if not failed
+                "-"
+                if not model.verdicts
+                else "[green]all pass[/green]"
+                if not failed
                 else f"[red]{len(failed)} failed[/red]"
             )
             table.add_row(
-                f"{record.use_case}/{record.experiment}",
-                model.name,
-                model.role,
+                f"[bold]{record.use_case}/{record.experiment}[/bold]\n{model.name}\n({model.role})",
                 metrics,
                 verdict,
-                record.run_id[:12] if model.role == record.models[0].role else "",
+                record.run_id[:8] if model.role == record.models[0].role else "",
             )
     return table
 
@@ -133,8 +134,10 @@ def run(
         )
     console.print(_record_table([record], f"Run {record.run_id} finished"))
     _print_findings([record])
-    console.print(f"Run record and figures: MLflow run [bold]{record.run_id}[/bold] "
-                  f"in experiment '{record.mlflow_experiment}'.")
+    console.print(
+        f"Run record and figures: MLflow run [bold]{record.run_id}[/bold] "
+        f"in experiment '{record.mlflow_experiment}'."
+    )
 
 
 @app.command()
@@ -145,24 +148,31 @@ def runs(
     """Recent runs of your tenant with their key metrics."""
     summaries = sandbox.recent_runs(limit=limit, use_case=use_case)
     if not summaries:
-        console.print("No runs yet. Start one with `sandbox run fraud --experiment transactions` "
-                      "or `sandbox demo`.")
+        console.print(
+            "No runs yet. Start one with `sandbox run fraud --experiment transactions` "
+            "or `sandbox demo`."
+        )
         return
-    table = Table(title=f"Recent runs ({len(summaries)})")
-    for column in ("started", "experiment", "status", "user", "key metrics", "run id"):
-        table.add_column(column, overflow="fold")
+    table = Table(title=f"Recent runs ({len(summaries)}, newest first)", show_lines=True)
+    table.add_column("started (UTC) / status / run id", overflow="fold", min_width=16)
+    table.add_column("experiment / user", overflow="fold", min_width=14)
+    table.add_column("metric: baseline | challenger", no_wrap=True)
     for summary in summaries:
-        shown = {
-            k: v for k, v in sorted(summary.metrics.items())
-            if k.startswith(("baseline.", "challenger.")) or k == "findings"
-        }
+        by_metric: dict[str, dict[str, float]] = {}
+        for key, value in summary.metrics.items():
+            role, _, metric = key.partition(".")
+            if role in ("baseline", "challenger"):
+                by_metric.setdefault(metric, {})[role] = value
+        lines = [
+            f"{metric} {_fmt(roles.get('baseline'))} | {_fmt(roles.get('challenger'))}"
+            for metric, roles in by_metric.items()
+        ]
+        if "findings" in summary.metrics:
+            lines.append(f"findings {int(summary.metrics['findings'])}")
         table.add_row(
-            summary.started,
-            f"{summary.use_case}/{summary.experiment}",
-            summary.status,
-            summary.user,
-            ", ".join(f"{k}={_fmt(v)}" for k, v in shown.items()),
-            summary.run_id,
+            f"{summary.started.removesuffix(' UTC')[:16]}\n{summary.status}\n{summary.run_id}",
+            f"{summary.use_case}/{summary.experiment}\n{summary.user}",
+            "\n".join(lines),
         )
     console.print(table)
 

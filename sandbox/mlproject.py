@@ -26,7 +26,9 @@ def _resolve_config(value: str) -> Path | None:
     candidate = PROJECT_ROOT / path
     if candidate.exists():
         return candidate
-    raise ConfigError(f"config file not found: {value} (relative paths are taken from the project root)")
+    raise ConfigError(
+        f"config file not found: {value} (relative paths are taken from the project root)"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,7 +51,9 @@ def main(argv: list[str] | None = None) -> int:
         return exc.exit_code
     print(f"run {record.run_id} finished: {record.use_case}/{record.experiment}")
     for model in record.models:
-        shown = ", ".join(f"{k}={model.metrics.get(k, float('nan')):.4f}" for k in record.key_metrics)
+        shown = ", ".join(
+            f"{k}={model.metrics.get(k, float('nan')):.4f}" for k in record.key_metrics
+        )
         print(f"  {model.role:<11} {model.name:<24} {shown}")
     return 0
 

@@ -216,9 +216,7 @@ def _execute(
     )
 
     thresholds_doc = [t.model_dump(mode="json") for t in exp.thresholds]
-    verdicts_doc = {
-        r.role: [v.model_dump(mode="json") for v in r.verdicts] for r in results
-    }
+    verdicts_doc = {r.role: [v.model_dump(mode="json") for v in r.verdicts] for r in results}
     parent_artifacts.append(
         _log_json({"thresholds": thresholds_doc, "verdicts": verdicts_doc}, "thresholds.json")
     )
@@ -238,9 +236,7 @@ def _execute(
         identity=IdentityRecord(
             tenant=identity.tenant, user=identity.user, role=identity.role.value
         ),
-        code=CodeVersion(
-            git_sha=_git_sha(), dirty=_git_dirty(), experiment_version=exp.version
-        ),
+        code=CodeVersion(git_sha=_git_sha(), dirty=_git_dirty(), experiment_version=exp.version),
         environment=_environment(device),
         params=params.model_dump(mode="json"),
         seed=params.seed,

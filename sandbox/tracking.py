@@ -126,7 +126,9 @@ class RunSummary:
     metrics: dict[str, float]
 
 
-def recent_runs(settings: Settings, limit: int = 20, use_case: str | None = None) -> list[RunSummary]:
+def recent_runs(
+    settings: Settings, limit: int = 20, use_case: str | None = None
+) -> list[RunSummary]:
     """The tenant's most recent parent runs, newest first."""
     client = configure(settings)
     tenant = settings.identity.tenant

@@ -23,8 +23,13 @@ def settings(tmp_path: Path, shared_cache: Path, monkeypatch: pytest.MonkeyPatch
     """Settings pointing at a fresh home in tmp, exported to the environment for subprocesses."""
     home = tmp_path / "home"
     home.mkdir()
-    for key in ("MLFLOW_RUN_ID", "MLFLOW_TRACKING_URI", "MLFLOW_EXPERIMENT_ID",
-                "MLFLOW_EXPERIMENT_NAME", "SANDBOX_TRACKING_URI"):
+    for key in (
+        "MLFLOW_RUN_ID",
+        "MLFLOW_TRACKING_URI",
+        "MLFLOW_EXPERIMENT_ID",
+        "MLFLOW_EXPERIMENT_NAME",
+        "SANDBOX_TRACKING_URI",
+    ):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("SANDBOX_HOME", str(home))
     monkeypatch.setenv("SANDBOX_DATA_DIR", str(PROJECT_ROOT / "data"))

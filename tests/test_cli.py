@@ -17,7 +17,10 @@ SANDBOX = str(Path(sys.executable).parent / "sandbox")
 
 def _cli(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        [SANDBOX, *args], capture_output=True, text=True, env={**os.environ, **(env or {})},
+        [SANDBOX, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, **(env or {})},
         timeout=600,
     )
 
@@ -66,15 +69,21 @@ def test_corrupt_data_file_is_a_clear_error(settings: Settings, tmp_path: Path) 
 
 
 def test_missing_data_names_the_fetch_command(settings: Settings, tmp_path: Path) -> None:
-    out = _cli("run", "fraud", "--experiment", "scam_messages",
-               env={"SANDBOX_DATA_DIR": str(tmp_path / "empty")})
+    out = _cli(
+        "run",
+        "fraud",
+        "--experiment",
+        "scam_messages",
+        env={"SANDBOX_DATA_DIR": str(tmp_path / "empty")},
+    )
     assert out.returncode != 0
     assert "sandbox data fetch sms_spam_collection" in out.stderr
 
 
 def test_role_without_run_permission_is_refused(settings: Settings) -> None:
-    out = _cli("run", "fraud", "--experiment", "transactions",
-               env={"SANDBOX_ROLE": "hkma_reviewer"})
+    out = _cli(
+        "run", "fraud", "--experiment", "transactions", env={"SANDBOX_ROLE": "hkma_reviewer"}
+    )
     assert out.returncode != 0
     assert "may not run_experiment" in out.stderr
 

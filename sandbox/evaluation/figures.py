@@ -30,7 +30,9 @@ def pr_curves(
         y = np.asarray(y)
         precision, recall, _ = precision_recall_curve(y, s)
         ap = average_precision_score(y, s)
-        ax.step(recall, precision, where="post", color=colour, lw=1.8, label=f"{label} (AUPRC {ap:.3f})")
+        ax.step(
+            recall, precision, where="post", color=colour, lw=1.8, label=f"{label} (AUPRC {ap:.3f})"
+        )
         prevalence = float(y.mean())
     if prevalence is not None:
         ax.axhline(prevalence, color="grey", ls="--", lw=1, label=f"prevalence {prevalence:.3%}")
@@ -57,8 +59,15 @@ def confusion_matrix(
     for t in (0, 1):
         for p in (0, 1):
             colour = "white" if shares[t, p] > 0.6 else "black"
-            ax.text(p, t, f"{matrix[t, p]:,}\n({shares[t, p]:.1%})", ha="center", va="center",
-                    color=colour, fontsize=10)
+            ax.text(
+                p,
+                t,
+                f"{matrix[t, p]:,}\n({shares[t, p]:.1%})",
+                ha="center",
+                va="center",
+                color=colour,
+                fontsize=10,
+            )
     ax.set_xticks([0, 1], [f"pred {labels[0]}", f"pred {labels[1]}"])
     ax.set_yticks([0, 1], [f"true {labels[0]}", f"true {labels[1]}"])
     ax.set_title(f"Confusion matrix at {operating_point}", fontsize=10)
@@ -81,8 +90,14 @@ def score_distribution(
     for colour, cls, name in ((_COLOURS[0], 0, labels[0]), (_COLOURS[1], 1, labels[1])):
         values = s[y == cls]
         if len(values):
-            ax.hist(values, bins=bins, alpha=0.55, color=colour, density=True,
-                    label=f"{name} (n={len(values):,})")
+            ax.hist(
+                values,
+                bins=bins,
+                alpha=0.55,
+                color=colour,
+                density=True,
+                label=f"{name} (n={len(values):,})",
+            )
     if threshold is not None:
         ax.axvline(threshold, color="black", ls="--", lw=1, label=f"threshold {threshold:g}")
     ax.set(xlabel="Model score", ylabel="Density", title=title)

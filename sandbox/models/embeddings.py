@@ -56,7 +56,9 @@ def minilm_provenance() -> ModelProvenance:
 @lru_cache(maxsize=2)
 def _load_model(device: str) -> Any:
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    hf_logging.disable_progress_bar()  # the sandbox shows its own progress; no stray tqdm bars
     return SentenceTransformer(str(minilm_path()), device=device)
 
 

@@ -22,7 +22,9 @@ def test_entries_chain_and_record_identity(tmp_path: Path) -> None:
     entries = list(log.entries())
     assert [e.seq for e in entries] == [0, 1, 2, 3]
     assert all(e.prev_hash == p.hash for p, e in zip(entries, entries[1:], strict=False))
-    assert {(e.user, e.tenant, e.role) for e in entries} == {("alice", "demo-bank", "data_scientist")}
+    assert {(e.user, e.tenant, e.role) for e in entries} == {
+        ("alice", "demo-bank", "data_scientist")
+    }
     assert log.verify() == 4
 
 
@@ -31,8 +33,10 @@ def _rewrite(log: AuditLog, mutate) -> None:
     log.path.write_text("\n".join(mutate(lines)) + "\n")
 
 
-@pytest.mark.parametrize("field, value", [("user", "mallory"), ("target", "run-x"),
-                                          ("details", {"i": 99}), ("role", "admin")])
+@pytest.mark.parametrize(
+    "field, value",
+    [("user", "mallory"), ("target", "run-x"), ("details", {"i": 99}), ("role", "admin")],
+)
 def test_altering_any_field_of_any_entry_breaks_verification(
     tmp_path: Path, field: str, value: object
 ) -> None:

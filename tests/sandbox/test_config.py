@@ -30,7 +30,9 @@ def test_defaults_yaml_and_overrides_layer_in_order(tmp_path: Path) -> None:
 
 
 def test_unknown_override_key_is_named() -> None:
-    with pytest.raises(ConfigError, match="unknown parameter 'no_such_key'.*known: inner, rate, seed"):
+    with pytest.raises(
+        ConfigError, match="unknown parameter 'no_such_key'.*known: inner, rate, seed"
+    ):
         load_params(Params, None, ["no_such_key=1"], label="x/y")
 
 
@@ -72,7 +74,9 @@ def test_settings_home_is_absolute_and_tracking_uri_lives_under_it(
     monkeypatch.setenv("SANDBOX_HOME", "relative-home")
     settings = load_settings()
     assert settings.home.is_absolute()
-    assert settings.resolved_tracking_uri == f"sqlite:///{tmp_path / 'relative-home/mlruns/mlflow.db'}"
+    assert (
+        settings.resolved_tracking_uri == f"sqlite:///{tmp_path / 'relative-home/mlruns/mlflow.db'}"
+    )
 
 
 def test_bad_role_and_tenant_are_config_errors(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -163,12 +163,20 @@ def prepare(params: ScamMessagesParams, ctx: RunContext) -> PreparedData:
             f"{hk_test['family'].nunique()} held out for test",
         ),
         DataFingerprint(
-            name="train", source="split", licence="-", rows=len(train),
-            sha256=_frame_sha256(train, ["text", "label"]), role="train",
+            name="train",
+            source="split",
+            licence="-",
+            rows=len(train),
+            sha256=_frame_sha256(train, ["text", "label"]),
+            role="train",
         ),
         DataFingerprint(
-            name="test", source="split", licence="-", rows=len(test),
-            sha256=_frame_sha256(test, ["text", "label"]), role="test",
+            name="test",
+            source="split",
+            licence="-",
+            rows=len(test),
+            sha256=_frame_sha256(test, ["text", "label"]),
+            role="test",
         ),
     ]
     facts: dict[str, float | int | str] = {
@@ -255,9 +263,7 @@ def build_challenger(params: ScamMessagesParams, cache_dir: Path, device: str = 
     )
 
 
-def candidates(
-    params: ScamMessagesParams, data: PreparedData, ctx: RunContext
-) -> list[Candidate]:
+def candidates(params: ScamMessagesParams, data: PreparedData, ctx: RunContext) -> list[Candidate]:
     sklearn_provenance = _sklearn_provenance()
     challenger_provenance = [sklearn_provenance]
     if params.challenger.use_embeddings:
@@ -300,7 +306,11 @@ def score(params: ScamMessagesParams, data: PreparedData, scores: np.ndarray) ->
         metrics=binary_metrics(y, scores, params.threshold),
         slice_metrics={
             column: sliced(
-                binary_metrics, data.test[column], y, scores, keys=keys,
+                binary_metrics,
+                data.test[column],
+                y,
+                scores,
+                keys=keys,
                 threshold=params.threshold,
             )
             for column in data.slices
@@ -324,8 +334,9 @@ def sms_cross_validation(
         model.fit(sms.iloc[train_idx][["text"]], sms["label"].iloc[train_idx])
         proba = model.predict_proba(sms.iloc[test_idx][["text"]])[:, 1]
         f1s.append(binary_metrics(sms["label"].iloc[test_idx], proba, params.threshold)["f1"])
-    ctx.progress(f"{candidate.name}: SMS {params.cv_folds}-fold CV", params.cv_folds,
-                 params.cv_folds)
+    ctx.progress(
+        f"{candidate.name}: SMS {params.cv_folds}-fold CV", params.cv_folds, params.cv_folds
+    )
     return {"cv_f1_sms_mean": float(np.mean(f1s)), "cv_f1_sms_std": float(np.std(f1s))}
 
 
@@ -353,7 +364,14 @@ def scam_messages() -> Experiment:
         candidates=candidates,
         score=score,
         thresholds=load_thresholds(HERE / "thresholds" / "scam_messages.yaml"),
-        key_metrics=("f1", "auprc", "cv_f1_sms_mean", "f1.segment.hk_yue"),
+        key_metrics=(
+            "f1",
+            "auprc",
+            "cv_f1_sms_mean",
+            "f1.segment.hk_en",
+            "f1.segment.hk_zh-Hant",
+            "f1.segment.hk_yue",
+        ),
         operating_threshold=lambda params: params.threshold,
         operating_point=lambda params: f"scam score >= {params.threshold:g}",
         extra_metrics=sms_cross_validation,

@@ -90,7 +90,7 @@ class TransactionsParams(ExperimentParams):
 
     simulation: SimulationParams = SimulationParams()
     test_days: int = Field(30, ge=3, le=180)
-    review_capacity_per_day: int = Field(100, ge=1, description="Alerts investigators clear daily")
+    review_capacity_per_day: int = Field(50, ge=1, description="Alerts investigators clear daily")
     fn_cost_hkd: float = Field(15_000, ge=0, description="Cost of a missed fraud transaction")
     fp_cost_hkd: float = Field(150, ge=0, description="Cost of reviewing a false alert")
     threshold: float = Field(0.5, gt=0, lt=1, description="Score threshold for threshold metrics")
@@ -104,13 +104,15 @@ def _fingerprint(frame: pd.DataFrame) -> str:
 
 
 def prepare(params: TransactionsParams, ctx: RunContext) -> PreparedData:
-    ctx.progress("Simulating transactions", 0, 2)
     sim = params.simulation
     config = TransactionSimConfig(seed=params.seed, **sim.model_dump())
-    transactions, customers = generate_transactions(config)
-    ctx.progress("Building features", 1, 2)
+    transactions, customers = generate_transactions(
+        config,
+        progress=lambda _stage, done, total: ctx.progress("Simulating transactions", done, total),
+    )
+    ctx.progress("Building features", 0, 1)
     features = build_features(transactions)
-    ctx.progress("Building features", 2, 2)
+    ctx.progress("Building features", 1, 1)
     frame = features.copy()
     frame["label"] = transactions["is_fraud"].astype(int).to_numpy()
     frame["day"] = transactions["timestamp"].dt.strftime("%Y-%m-%d").to_numpy()
@@ -158,13 +160,21 @@ def prepare(params: TransactionsParams, ctx: RunContext) -> PreparedData:
         fingerprints=[
             generated,
             DataFingerprint(
-                name="train", source="temporal split", licence="-", rows=len(train),
-                sha256=_fingerprint(train[INPUTS]), role="train",
+                name="train",
+                source="temporal split",
+                licence="-",
+                rows=len(train),
+                sha256=_fingerprint(train[INPUTS]),
+                role="train",
                 note=f"before {test_start}",
             ),
             DataFingerprint(
-                name="test", source="temporal split", licence="-", rows=len(test),
-                sha256=_fingerprint(test[INPUTS]), role="test",
+                name="test",
+                source="temporal split",
+                licence="-",
+                rows=len(test),
+                sha256=_fingerprint(test[INPUTS]),
+                role="test",
                 note=f"last {params.test_days} days from {test_start}",
             ),
         ],
@@ -250,9 +260,7 @@ def build_challenger(params: TransactionsParams) -> Pipeline:
     )
 
 
-def candidates(
-    params: TransactionsParams, data: PreparedData, ctx: RunContext
-) -> list[Candidate]:
+def candidates(params: TransactionsParams, data: PreparedData, ctx: RunContext) -> list[Candidate]:
     import sklearn
 
     provenance = [
@@ -348,8 +356,13 @@ def transactions() -> Experiment:
         candidates=candidates,
         score=score,
         thresholds=load_thresholds(HERE / "thresholds" / "transactions.yaml"),
-        key_metrics=("auprc", "roc_auc", "precision_at_capacity", "recall_at_capacity",
-                     "expected_cost"),
+        key_metrics=(
+            "auprc",
+            "roc_auc",
+            "precision_at_capacity",
+            "recall_at_capacity",
+            "expected_cost",
+        ),
         operating_threshold=lambda params: None,
         flag=flag_top_per_day,
         operating_point=lambda params: f"top {params.review_capacity_per_day} alerts per day",

@@ -32,6 +32,7 @@ frame for later fairness checks; they are not model features.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -728,7 +729,9 @@ class _Simulator:
                 typ=_MULE,
             )
             if rng.random() < 0.3:
-                self.add_limit_changes(np.array([mule]), t_out[:1] - int(rng.uniform(0.5, 12) * _HOUR))
+                self.add_limit_changes(
+                    np.array([mule]), t_out[:1] - int(rng.uniform(0.5, 12) * _HOUR)
+                )
             n_rows += int((t_out < self.T).sum())
             last_t[mule] = int(t_out[-1])
         # Most mule accounts were opened shortly before first use; young accounts and customers.
@@ -780,7 +783,9 @@ class _Simulator:
                 typ=_ATO,
             )
             if rng.random() < 0.8:
-                self.add_limit_changes(np.array([victim]), np.array([t0 - int(rng.uniform(0.05, 6) * _HOUR)]))
+                self.add_limit_changes(
+                    np.array([victim]), np.array([t0 - int(rng.uniform(0.05, 6) * _HOUR)])
+                )
             n_rows += int((ts < self.T).sum())
 
     def fraud_proxy(self, quota: int) -> None:
@@ -847,25 +852,41 @@ class _Simulator:
             )
             if rng.random() < 0.5:
                 j = int(rng.integers(1, m))
-                self.add_limit_changes(np.array([victim]), ts[j : j + 1] - int(rng.uniform(0.3, 24) * _HOUR))
+                self.add_limit_changes(
+                    np.array([victim]), ts[j : j + 1] - int(rng.uniform(0.3, 24) * _HOUR)
+                )
             n_rows += int(((ts >= 0) & (ts < self.T)).sum())
 
     # ---------------------------------------------------------------- assembly
-    def run(self) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def run(
+        self, progress: Callable[[str, int, int], None] | None = None
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        report = progress or (lambda _label, _done, _total: None)
+        total = 10
+        report("legitimate everyday activity", 0, total)
         self.legit_everyday()
+        report("rent, large and staged payments", 1, total)
         self.legit_rent()
         self.legit_large_and_staged()
+        report("bill splitting and seller payouts", 3, total)
         self.legit_split_bills()
         self.legit_seller_payouts(self.rows.concat())
         n_legit = sum(len(a) for a in self.rows.parts["t"])
         rate = self.cfg.fraud_rate_target
         n_fraud = rate / (1 - rate) * n_legit
         # Order matters only for the random stream; mules first so victims exclude them.
+        report("fraud: mule fan-in", 5, total)
         self.fraud_mule(int(round(n_fraud * _TYPOLOGY_SHARE[_MULE])))
+        report("fraud: account takeover", 6, total)
         self.fraud_ato(int(round(n_fraud * _TYPOLOGY_SHARE[_ATO])))
+        report("fraud: suspicious proxy alerts", 7, total)
         self.fraud_proxy(int(round(n_fraud * _TYPOLOGY_SHARE[_PROXY])))
+        report("fraud: scam-victim escalation", 8, total)
         self.fraud_escalation(int(round(n_fraud * _TYPOLOGY_SHARE[_ESCALATION])))
-        return self._assemble()
+        report("assembling", 9, total)
+        result = self._assemble()
+        report("done", total, total)
+        return result
 
     def _assemble(self) -> tuple[pd.DataFrame, pd.DataFrame]:
         rng, cols = self.rng, self.rows.concat()
@@ -995,11 +1016,14 @@ class _Simulator:
         )
 
 
-def generate_transactions(config: TransactionSimConfig) -> tuple[pd.DataFrame, pd.DataFrame]:
+def generate_transactions(
+    config: TransactionSimConfig, progress: Callable[[str, int, int], None] | None = None
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Simulate Hong Kong retail-banking transactions with labelled fraud typologies.
 
     Args:
         config: Simulation settings; the output is a deterministic function of it.
+        progress: Optional callback ``(stage, done, total)`` called between simulation stages.
 
     Returns:
         ``(transactions, customers)``. ``transactions`` has one row per transaction sorted by
@@ -1013,7 +1037,7 @@ def generate_transactions(config: TransactionSimConfig) -> tuple[pd.DataFrame, p
         demographics, ``account_open_date``, ``usual_device_ids``, ``typical_channels`` and
         the simulation ground-truth flags ``is_mule`` / ``is_online_seller`` (never features).
     """
-    return _Simulator(config).run()
+    return _Simulator(config).run(progress)
 
 
 # --------------------------------------------------------------------------------------------

@@ -12,10 +12,17 @@ from sandbox.evaluation.thresholds import (
     load_thresholds,
 )
 
-AUC = Threshold(metric="auprc", limit=0.5, direction=">=", severity=Severity.HIGH,
-                evidences="HKMA-AI-5", roles=("challenger",))
-COST = Threshold(metric="cost", limit=100, direction="<=", severity=Severity.LOW,
-                 evidences="HKMA-AI-5")
+AUC = Threshold(
+    metric="auprc",
+    limit=0.5,
+    direction=">=",
+    severity=Severity.HIGH,
+    evidences="HKMA-AI-5",
+    roles=("challenger",),
+)
+COST = Threshold(
+    metric="cost", limit=100, direction="<=", severity=Severity.LOW, evidences="HKMA-AI-5"
+)
 
 
 def test_directions_and_boundaries() -> None:
@@ -46,8 +53,10 @@ def test_load_thresholds_rejects_unknown_keys(tmp_path: Path) -> None:
     )
     assert load_thresholds(good)[0].metric == "f1"
     bad = tmp_path / "bad.yaml"
-    bad.write_text("thresholds:\n  - {metric: f1, limit: 0.9, direction: '>', severity: high, "
-                   "evidences: X, colour: red}\n")
+    bad.write_text(
+        "thresholds:\n  - {metric: f1, limit: 0.9, direction: '>', severity: high, "
+        "evidences: X, colour: red}\n"
+    )
     with pytest.raises(ConfigError):
         load_thresholds(bad)
 

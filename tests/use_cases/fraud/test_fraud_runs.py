@@ -61,12 +61,20 @@ def test_transactions_run_lands_in_mlflow_with_children_artifacts_and_audit(
     assert all(c.info.status == "FINISHED" for c in children)
     keys = [set(c.data.metrics) for c in children]
     assert keys[0] == keys[1], "children must carry the same metric keys"
-    assert {"auprc", "roc_auc", "precision_at_capacity", "recall_at_capacity",
-            "expected_cost"} <= keys[0]
+    assert {
+        "auprc",
+        "roc_auc",
+        "precision_at_capacity",
+        "recall_at_capacity",
+        "expected_cost",
+    } <= keys[0]
     for child in children:
         logged = {a.path for a in client.list_artifacts(child.info.run_id, "figures")}
-        assert logged == {"figures/pr_curve.png", "figures/confusion_matrix.png",
-                          "figures/score_distribution.png"}
+        assert logged == {
+            "figures/pr_curve.png",
+            "figures/confusion_matrix.png",
+            "figures/score_distribution.png",
+        }
 
     # The logged record equals the returned one, and metrics equal MLflow's.
     stored = sandbox.load_run_record(record.run_id)
@@ -93,8 +101,16 @@ def test_transactions_run_lands_in_mlflow_with_children_artifacts_and_audit(
     assert stored_test.model_uri.startswith("models:/")
     columns = [c.name for c in model.metadata.get_input_schema().inputs]
     frame = pd.DataFrame(
-        {c: ["FPS", "card"] if c == "channel" else ["mobile", ""] if c == "payee_proxy_type"
-         else ["", "5411"] if c == "mcc" else [1.0, 2.0] for c in columns}
+        {
+            c: ["FPS", "card"]
+            if c == "channel"
+            else ["mobile", ""]
+            if c == "payee_proxy_type"
+            else ["", "5411"]
+            if c == "mcc"
+            else [1.0, 2.0]
+            for c in columns
+        }
     )
     assert np.asarray(model.predict(frame)).shape == (2, 2)
 
@@ -114,8 +130,15 @@ def test_scam_messages_run_scores_text_through_pyfunc(settings: Settings) -> Non
     record = sandbox.run_experiment("fraud", "scam_messages", overrides=SMALL_SCAM)
     assert {m.role for m in record.models} == {"baseline", "challenger"}
     challenger = record.model("challenger")
-    for key in ("f1", "auprc", "cv_f1_sms_mean", "f1.segment.hk_en", "f1.segment.hk_yue",
-                "f1.segment.hk_zh-Hant", "f1.segment.sms_en"):
+    for key in (
+        "f1",
+        "auprc",
+        "cv_f1_sms_mean",
+        "f1.segment.hk_en",
+        "f1.segment.hk_yue",
+        "f1.segment.hk_zh-Hant",
+        "f1.segment.sms_en",
+    ):
         assert key in challenger.metrics, key
     assert any(p.name.endswith("all-MiniLM-L6-v2") for p in challenger.provenance)
     model = mlflow.pyfunc.load_model(challenger.model_uri)
@@ -169,9 +192,22 @@ def test_mlflow_run_cli_lands_in_the_sandbox_store(settings: Settings) -> None:
     env.pop("MLFLOW_TRACKING_URI", None)
     overrides = " ".join(SMALL_TRANSACTIONS)
     out = subprocess.run(
-        [str(bin_dir / "mlflow"), "run", "use_cases/fraud", "--env-manager", "local",
-         "-P", "experiment=transactions", "-P", f"overrides={overrides}"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600,
+        [
+            str(bin_dir / "mlflow"),
+            "run",
+            "use_cases/fraud",
+            "--env-manager",
+            "local",
+            "-P",
+            "experiment=transactions",
+            "-P",
+            f"overrides={overrides}",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert out.returncode == 0, out.stderr[-2000:]
     client = _client(settings)
@@ -184,7 +220,8 @@ def test_mlflow_run_cli_lands_in_the_sandbox_store(settings: Settings) -> None:
     record = json.loads(
         Path(
             mlflow.artifacts.download_artifacts(
-                run_id=runs[0].info.run_id, artifact_path="run_record.json",
+                run_id=runs[0].info.run_id,
+                artifact_path="run_record.json",
                 tracking_uri=settings.resolved_tracking_uri,
             )
         ).read_text()
