@@ -11,7 +11,7 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -29,8 +29,12 @@ app = typer.Typer(
 )
 audit_app = typer.Typer(help="Inspect and verify the hash-chained audit log.", no_args_is_help=True)
 data_app = typer.Typer(help="Fetch and verify the packaged data sets.", no_args_is_help=True)
+vault_app = typer.Typer(
+    help="Re-identify pseudonyms (authorised roles only).", no_args_is_help=True
+)
 app.add_typer(audit_app, name="audit")
 app.add_typer(data_app, name="data")
+app.add_typer(vault_app, name="vault")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -241,6 +245,115 @@ def data_fetch(
         console.print(f"verified {path}")
 
 
+@app.command()
+def redact(
+    text: Annotated[
+        str | None, typer.Argument(help="Text to redact; omit to read standard input")
+    ] = None,
+    input_: Annotated[
+        Path | None, typer.Option("--input", "-i", help="JSON Lines file to redact")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Where to write the redacted JSON Lines")
+    ] = None,
+    field_name: Annotated[
+        str, typer.Option("--field", help="JSON field holding the text")
+    ] = "text",
+    operator: Annotated[
+        str, typer.Option(help="pseudonymise (<HK_ID_7>), mask (<HK_ID>) or hash")
+    ] = "pseudonymise",
+    explain: Annotated[
+        bool, typer.Option("--explain", help="List each entity: type, span, score")
+    ] = False,
+) -> None:
+    """Redact Hong Kong personal data from text, standard input or a JSON Lines file."""
+    from sandbox.privacy.redactor import Redactor
+    from sandbox.privacy.streams import StreamStats, decoded_lines, redact_jsonl, redact_text_lines
+
+    if (input_ is None) != (output is None):
+        raise typer.BadParameter("--input and --output go together")
+    if input_ is not None and text is not None:
+        raise typer.BadParameter("give either TEXT or --input/--output, not both")
+    redactor = Redactor(operator=operator)
+    if input_ is not None and output is not None:
+        stats = redact_jsonl(input_, output, redactor, field_name=field_name, explain=explain)
+        source = f"cli:{input_.name}"
+        err_console.print(f"redacted {stats.lines} records into {output}: {_counts(stats.counts)}")
+    else:
+        stats = StreamStats()
+        if text is not None:
+            lines: Any = iter(text.splitlines() or [""])
+            source = "cli:argument"
+        elif sys.stdin.isatty():
+            raise typer.BadParameter("give TEXT, pipe text on standard input, or use --input")
+        else:
+            lines = decoded_lines(sys.stdin.buffer, "standard input")
+            source = "cli:stdin"
+        for number, redaction in enumerate(redact_text_lines(lines, redactor, stats), start=1):
+            sys.stdout.write(redaction.text + "\n")
+            if explain:
+                for item in redaction.explain():
+                    err_console.print(
+                        f"line {number} [{item['start']}:{item['end']}] {item['type']} "
+                        f"score={item['score']} -> {item['replacement']}",
+                        highlight=False,
+                        soft_wrap=True,
+                    )
+        sys.stdout.flush()
+        if stats.lines == 0:
+            err_console.print("no input: nothing to redact")
+    redactor.record(source, stats.lines, stats.chars, dict(sorted(stats.counts.items())))
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no personal data found"
+
+
+@app.command("scan")
+def scan_store(
+    path: Annotated[
+        Path | None, typer.Argument(help="Directory to scan (default: the MLflow store mlruns/)")
+    ] = None,
+    values: Annotated[
+        Path | None, typer.Option(help="File of known raw values to look for, one per line")
+    ] = None,
+) -> None:
+    """Search a store for personal data (HKIDs, +852 phones, e-mails, cards, known values)."""
+    from sandbox.config import load_settings
+    from sandbox.privacy.scan import scan_tree
+
+    root = path or load_settings().mlruns_dir
+    if not root.is_dir():
+        raise typer.BadParameter(f"{root} is not a directory")
+    known = values.read_text(encoding="utf-8").splitlines() if values else []
+    hits = scan_tree(root, known)
+    if not hits:
+        console.print(f"[green]no personal data found[/green] under {root}")
+        return
+    table = Table(title=f"{len(hits)} possible leak(s) under {root}")
+    table.add_column("kind")
+    table.add_column("file", overflow="fold")
+    for hit in hits[:50]:
+        table.add_row(hit.kind, hit.path)
+    console.print(table)
+    raise typer.Exit(1)
+
+
+@vault_app.command("reveal")
+def vault_reveal(
+    tokens: Annotated[list[str], typer.Argument(help="Pseudonyms such as '<HK_ID_7>'")],
+) -> None:
+    """Show the personal data behind pseudonyms (compliance officers and admins; audited)."""
+    from sandbox.config import load_settings
+    from sandbox.privacy.vault import Vault
+
+    settings = load_settings()
+    vault = Vault(settings)
+    for token in tokens:
+        entry = vault.reveal(token, settings.identity)
+        sys.stdout.write(f"{entry.token}\t{entry.value}\n")  # tab-separated, for scripts
+
+
 def main() -> None:
     """Console-script entry point."""
     # MLflow configures its loggers when first imported; this keeps its INFO chatter (e.g. table
@@ -257,13 +370,13 @@ def main() -> None:
     except KeyboardInterrupt:
         err_console.print("interrupted")
         sys.exit(130)
-    except Exception as exc:  # click's own usage errors
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
+    except typer.Exit as exc:
+        sys.exit(exc.exit_code)
+    except Exception as exc:  # usage errors of typer's (vendored) click
+        if hasattr(exc, "show") and isinstance(getattr(exc, "exit_code", None), int):
             exc.show()
             sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
+        if type(exc).__name__ == "Abort":
             sys.exit(1)
         raise
 

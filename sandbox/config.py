@@ -83,6 +83,11 @@ class Settings(BaseSettings):
     def audit_log_path(self) -> Path:
         return self.home / "audit" / "audit.jsonl"
 
+    @property
+    def vault_dir(self) -> Path:
+        """Per-tenant encrypted vaults live in ``<vault_dir>/<tenant>/``."""
+        return self.home / "vault"
+
 
 def load_settings(**overrides: Any) -> Settings:
     """Build Settings from the environment plus keyword overrides, as ConfigError on bad values."""

@@ -81,6 +81,9 @@ class PreparedData:
     slices: list[str] = field(default_factory=list)
     fingerprints: list[DataFingerprint] = field(default_factory=list)
     facts: dict[str, float | int | str] = field(default_factory=dict)
+    raw_zone: dict[str, Any] = field(default_factory=dict)
+    """Unredacted data an experiment may need in memory (e.g. to measure the cost of redaction).
+    Never logged, never written: it stays in the bank's raw zone."""
 
 
 @dataclass
@@ -115,6 +118,8 @@ class RunContext:
     data_dir: Path
     device: str = "cpu"
     progress: ProgressCallback = no_progress
+    settings: Any = None
+    """The run's Settings (vault, audit log), for platform services such as redaction."""
 
 
 class ExperimentParams(BaseModel):

@@ -32,12 +32,19 @@ class Action(StrEnum):
     RUN_EXPERIMENT = "run_experiment"
     READ_RUNS = "read_runs"
     VERIFY_AUDIT = "verify_audit"
+    REDACT = "redact"
+    REIDENTIFY = "reidentify"
 
 
 _PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.RUN_EXPERIMENT: frozenset({Role.DATA_SCIENTIST, Role.ADMIN}),
     Action.READ_RUNS: frozenset(Role),
     Action.VERIFY_AUDIT: frozenset(Role),
+    Action.REDACT: frozenset(
+        {Role.DATA_SCIENTIST, Role.VALIDATOR, Role.COMPLIANCE_OFFICER, Role.ADMIN}
+    ),
+    # Re-identification reveals raw personal data: compliance officers and admins only.
+    Action.REIDENTIFY: frozenset({Role.COMPLIANCE_OFFICER, Role.ADMIN}),
 }
 
 

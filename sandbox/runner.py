@@ -46,6 +46,7 @@ from sandbox.experiment import (
     no_progress,
 )
 from sandbox.identity import Action
+from sandbox.privacy.guard import WriteGuard
 from sandbox.registry import get_experiment
 
 _PACKAGES = (
@@ -168,6 +169,8 @@ def _execute(
     identity = settings.identity
     _seed_everything(params.seed)
     flat = _flatten(params.model_dump(mode="json"))
+    guard = WriteGuard(settings)
+    guard.check_mapping(flat, "MLflow params")
     mlflow.log_params({k: str(v)[:6000] for k, v in flat.items()})
     mlflow.log_params({"experiment_version": exp.version, "device": device})
 
@@ -177,6 +180,7 @@ def _execute(
         data_dir=settings.resolved_data_dir,
         device=device,
         progress=progress,
+        settings=settings,
     )
     progress("Preparing data", 0, 1)
     data = exp.prepare(params, ctx)
@@ -185,6 +189,7 @@ def _execute(
         if isinstance(value, int | float):
             mlflow.log_metric(f"data.{key}", float(value))
         else:
+            guard.check_mapping({key: str(value)}, f"MLflow tag data.{key}")
             mlflow.set_tag(f"data.{key}", str(value)[:5000])
 
     candidates = exp.candidates(params, data, ctx)
@@ -218,7 +223,9 @@ def _execute(
     thresholds_doc = [t.model_dump(mode="json") for t in exp.thresholds]
     verdicts_doc = {r.role: [v.model_dump(mode="json") for v in r.verdicts] for r in results}
     parent_artifacts.append(
-        _log_json({"thresholds": thresholds_doc, "verdicts": verdicts_doc}, "thresholds.json")
+        _log_json(
+            {"thresholds": thresholds_doc, "verdicts": verdicts_doc}, "thresholds.json", guard
+        )
     )
     finished = datetime.now(UTC)
     record = RunRecord(
@@ -250,7 +257,7 @@ def _execute(
         artifacts=parent_artifacts,
         replay_command=_replay_command(exp, params),
     )
-    _log_json(record.model_dump(mode="json"), "run_record.json")
+    _log_json(record.model_dump(mode="json"), "run_record.json", guard)
     return record
 
 
@@ -317,7 +324,11 @@ def _run_candidate(
                 figures.score_distribution(y_test, scores, threshold),
                 "figures/score_distribution.png",
             ),
-            _log_json([v.model_dump(mode="json") for v in verdicts], "thresholds.json"),
+            _log_json(
+                [v.model_dump(mode="json") for v in verdicts],
+                "thresholds.json",
+                WriteGuard(ctx.settings),
+            ),
         ]
         model_uri = _log_model(estimator, data, candidate)
         mlflow.set_tag("thresholds.passed", str(all(v.passed for v in verdicts)).lower())
@@ -407,9 +418,11 @@ def _log_figure(fig: Any, path: str) -> ArtifactRef:
     return ArtifactRef(path=path, sha256=digest)
 
 
-def _log_json(payload: Any, path: str) -> ArtifactRef:
+def _log_json(payload: Any, path: str, guard: WriteGuard) -> ArtifactRef:
+    """Log a JSON artifact after the privacy guard has checked every string in it."""
     import mlflow
 
+    guard.check_payload(payload, f"MLflow artifact {path}")
     text = json.dumps(payload, indent=2, ensure_ascii=False, default=str)
     mlflow.log_text(text, path)
     return ArtifactRef(path=path, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())

@@ -1,0 +1,1 @@
+"""PII benchmark: a seeded, labelled Hong Kong banking corpus and the redaction benchmark."""

@@ -1,0 +1,128 @@
+"""Scan-before-write guard for everything the platform writes to MLflow and reports.
+
+The runner passes params, tags and JSON artifacts through :class:`WriteGuard` before they reach
+MLflow. A hit is refused with a clear error (and an audit entry naming the place and the entity
+types, never the value): nothing is written raw. Free text that should be kept is redacted
+upstream (``sandbox.privacy.ingest``); the guard is the last line of defence, so it refuses
+rather than silently rewriting a run's record.
+
+Metadata is machine-made (ids, hashes, timestamps, metric names), so the guard skips
+machine tokens and looks for identifiers, addresses, dates of birth and Chinese names; English
+person names are not searched in metadata, where data-set authors and model names would be
+false alarms (free text is redacted with the full analyzer before it is ever used).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from sandbox.audit import AuditLog
+from sandbox.config import Settings
+from sandbox.errors import PrivacyViolation
+from sandbox.privacy.analyzer import PiiAnalyzer
+from sandbox.privacy.entities import STRUCTURED_TYPES, EntityType
+
+GUARDED_TYPES = frozenset(
+    {*STRUCTURED_TYPES, EntityType.DATE_OF_BIRTH, EntityType.HK_ADDRESS, EntityType.PERSON_ZH}
+)
+_MACHINE_TOKEN = re.compile(
+    r"^(?:[0-9a-f]{8,64}"  # run ids, hashes
+    r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # uuids
+    r"|\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:[+-]\d{2}:\d{2}|Z| UTC)?)?"  # ISO dates / timestamps
+    r"|[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?"  # plain numbers (metric values)
+    r"|(?:true|false|none|null|nan))$",
+    re.IGNORECASE,
+)
+
+
+def _leaves(payload: Any, path: str = "") -> Iterator[tuple[str, str]]:
+    """(json path, string) for every string in a nested structure, keys included."""
+    if isinstance(payload, Mapping):
+        for key, value in payload.items():
+            child = f"{path}.{key}" if path else str(key)
+            yield f"{child}(key)", str(key)
+            yield from _leaves(value, child)
+    elif isinstance(payload, list | tuple):
+        for index, value in enumerate(payload):
+            yield from _leaves(value, f"{path}[{index}]")
+    elif isinstance(payload, str):
+        yield path, payload
+
+
+class WriteGuard:
+    """Refuses writes that carry personal data.
+
+    Args:
+        settings: Sandbox settings (identity and audit log of refusals).
+        analyzer: Analyzer restricted to the guarded types (built on first use).
+    """
+
+    def __init__(self, settings: Settings, analyzer: PiiAnalyzer | None = None) -> None:
+        self.settings = settings
+        self._analyzer = analyzer
+
+    @property
+    def analyzer(self) -> PiiAnalyzer:
+        if self._analyzer is None:
+            self._analyzer = PiiAnalyzer(score_threshold=0.5, entities=GUARDED_TYPES)
+        return self._analyzer
+
+    def check_mapping(self, values: Mapping[str, Any], where: str) -> None:
+        """Check params or tags: every key and string value."""
+        self.check_payload(dict(values), where)
+
+    def check_payload(self, payload: Any, where: str) -> None:
+        """Check every string of a JSON-like payload (a run record, thresholds, params).
+
+        Raises:
+            PrivacyViolation: Naming where and which entity types; the value is never shown.
+        """
+        items = [
+            (path, text)
+            for path, text in _leaves(payload)
+            if text.strip() and not _MACHINE_TOKEN.match(text.strip())
+        ]
+        if not items:
+            return
+        found = self.analyzer.analyze_batch([text for _, text in items])
+        hits = [
+            (path, sorted({str(e.entity_type) for e in entities}))
+            for (path, _), entities in zip(items, found, strict=True)
+            if entities
+        ]
+        if not hits:
+            return
+        AuditLog(self.settings.audit_log_path).append(
+            self.settings.identity,
+            "privacy.refused",
+            where,
+            {"fields": [{"field": p, "types": t} for p, t in hits[:20]], "hits": len(hits)},
+        )
+        first_path, first_types = hits[0]
+        raise PrivacyViolation(
+            f"refused to write {where}: '{first_path}' holds personal data "
+            f"({', '.join(first_types)}){'' if len(hits) == 1 else f' (+{len(hits) - 1} more)'}; "
+            "redact it first (`sandbox redact`); nothing was written"
+        )
+
+
+def redact_model_io(
+    texts: list[str], settings: Settings, *, direction: str, model: str
+) -> list[str]:
+    """The hook the model gateway calls on every prompt (``input``) and completion (``output``).
+
+    Texts are pseudonymised with the tenant's tokens (so an answer that repeats ``<PERSON_1>``
+    can be re-identified by an authorised officer) and one audit entry records the counts.
+    """
+    from sandbox.privacy.redactor import Redactor, total_counts
+
+    if direction not in ("input", "output"):
+        raise ValueError(f"direction must be 'input' or 'output', got {direction!r}")
+    redactor = Redactor(settings)
+    redactions = redactor.redact_batch(texts, source=None)
+    redactor.record(
+        f"model:{model}:{direction}", len(texts), sum(map(len, texts)), total_counts(redactions)
+    )
+    return [r.text for r in redactions]

@@ -1,0 +1,1 @@
+"""Presidio recognizers for the privacy layer, grouped by jurisdiction."""

@@ -1,0 +1,144 @@
+"""Pseudonymisation, the per-tenant vault, the write guard and their audit trail."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from sandbox.audit import AuditLog
+from sandbox.config import Settings, load_settings
+from sandbox.errors import AccessDenied, ConfigError, PrivacyViolation
+from sandbox.privacy.entities import EntityType
+from sandbox.privacy.guard import WriteGuard
+from sandbox.privacy.redactor import Redactor
+from sandbox.privacy.vault import Vault, normalise
+
+# Synthetic values only (valid check digit: A123456(3)).
+HKID = "A123456(3)"
+TEXT = f"Customer HKID {HKID}, mobile +852 9123 4567, email chan.taiman@example.com"
+
+
+def _as(settings: Settings, monkeypatch: pytest.MonkeyPatch, **env: str) -> Settings:
+    for key, value in env.items():
+        monkeypatch.setenv(f"SANDBOX_{key.upper()}", value)
+    return load_settings()
+
+
+def _actions(settings: Settings) -> list[str]:
+    return [entry.action for entry in list(AuditLog(settings.audit_log_path).entries())]
+
+
+def test_pseudonyms_are_typed_and_consistent_across_spellings(settings: Settings) -> None:
+    vault = Vault(settings)
+    first = vault.pseudonym(EntityType.HK_ID, "A123456(3)")
+    assert first == "<HK_ID_1>"
+    assert vault.pseudonym(EntityType.HK_ID, "a123456 (3)") == first
+    assert vault.pseudonym(EntityType.HK_ID, "A1234563") == first
+    assert vault.pseudonym(EntityType.HK_ID, "B987654(8)") == "<HK_ID_2>"
+    assert vault.pseudonym(EntityType.HK_PHONE, "+852 9123-4567") == "<HK_PHONE_1>"
+    assert vault.pseudonym(EntityType.HK_PHONE, "91234567") == "<HK_PHONE_1>"
+    # A new Vault object (a later run) sees the same mapping.
+    assert Vault(settings).pseudonym(EntityType.HK_ID, HKID) == first
+
+
+@pytest.mark.parametrize(
+    ("entity_type", "a", "b"),
+    [
+        (EntityType.HK_PHONE, "(852) 6123 4567", "61234567"),
+        (EntityType.HK_BANK_ACCOUNT, "004-123456-001", "004123456001"),
+        (EntityType.PERSON, "Chan  Tai Man", "chan tai man"),
+        (EntityType.EMAIL, "Chan@Example.com ", "chan@example.com"),
+    ],
+)
+def test_normalise_equates_spellings(entity_type: EntityType, a: str, b: str) -> None:
+    assert normalise(entity_type, a) == normalise(entity_type, b)
+
+
+def test_vault_stores_no_readable_value(settings: Settings) -> None:
+    Vault(settings).pseudonym(EntityType.HK_ID, HKID)
+    stored = b"".join(p.read_bytes() for p in (settings.vault_dir / "test-bank").iterdir())
+    assert b"A123456" not in stored
+
+
+def test_redactor_replaces_values_and_audits_counts_only(settings: Settings) -> None:
+    redaction = Redactor(settings).redact(TEXT, source="test")
+    assert HKID not in redaction.text and "9123 4567" not in redaction.text
+    assert "<HK_ID_1>" in redaction.text and "<HK_PHONE_1>" in redaction.text
+    assert "<EMAIL_1>" in redaction.text
+    assert redaction.counts == {"HK_ID": 1, "HK_PHONE": 1, "EMAIL": 1}
+    entry = list(AuditLog(settings.audit_log_path).entries())[-1]
+    assert entry.action == "privacy.redact"
+    assert entry.details["counts"] == {"EMAIL": 1, "HK_ID": 1, "HK_PHONE": 1}
+    assert HKID not in json.dumps(entry.model_dump(mode="json"))
+
+
+@pytest.mark.parametrize(
+    ("operator", "expected"),
+    [("mask", "<HK_ID>"), ("hash", "<HK_ID:"), ("pseudonymise", "<HK_ID_1>")],
+)
+def test_operators(settings: Settings, operator: str, expected: str) -> None:
+    assert expected in Redactor(settings, operator=operator).redact(f"HKID {HKID}").text
+
+
+def test_unknown_operator_is_named(settings: Settings) -> None:
+    with pytest.raises(ConfigError, match="blur"):
+        Redactor(settings, operator="blur")
+
+
+def test_vault_round_trip_for_compliance_officer(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    redaction = Redactor(settings).redact(f"HKID {HKID}")
+    token = redaction.replacements[0]
+    officer = _as(settings, monkeypatch, role="compliance_officer", user="officer-1")
+    entry = Vault(officer).reveal(token, officer.identity)
+    assert entry.value == HKID and entry.entity_type is EntityType.HK_ID
+    assert _actions(officer)[-1] == "vault.reveal"
+
+
+def test_vault_refuses_data_scientist_and_other_tenant_and_audits(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    token = Vault(settings).pseudonym(EntityType.HK_ID, HKID)
+    with pytest.raises(AccessDenied, match="reidentify"):
+        Vault(settings).reveal(token, settings.identity)
+    other = _as(settings, monkeypatch, tenant="other-bank", role="compliance_officer")
+    with pytest.raises(AccessDenied, match="other-bank"):
+        Vault(settings, tenant="test-bank").reveal(token, other.identity)
+    assert _actions(settings)[-2:] == ["vault.reveal_refused", "vault.reveal_refused"]
+    # The other tenant's own vault does not know the token either.
+    with pytest.raises(ConfigError, match="not in the vault"):
+        Vault(other).reveal(token, other.identity)
+
+
+def test_malformed_token_is_a_clear_error(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    officer = _as(settings, monkeypatch, role="compliance_officer")
+    with pytest.raises(ConfigError, match="not a pseudonym"):
+        Vault(officer).reveal("HK_ID_1", officer.identity)
+
+
+def test_guard_refuses_pii_in_params_and_audits_without_value(settings: Settings) -> None:
+    guard = WriteGuard(settings)
+    guard.check_mapping({"seed": "42", "run": "2026-11-23T10:00:00+00:00"}, "params")
+    with pytest.raises(PrivacyViolation, match="customer.note") as info:
+        guard.check_payload({"customer": {"note": f"HKID {HKID}"}}, "params")
+    assert HKID not in str(info.value)
+    entry = list(AuditLog(settings.audit_log_path).entries())[-1]
+    assert entry.action == "privacy.refused"
+    assert HKID not in json.dumps(entry.model_dump(mode="json"))
+
+
+def test_guard_accepts_machine_metadata(settings: Settings) -> None:
+    WriteGuard(settings).check_payload(
+        {
+            "run_id": "39ed78b9e16944d9a9b57002644fc37c",
+            "sha256": "6894d524" * 8,
+            "expected_cost": "21973100",
+            "title": "Transaction fraud ranking for a daily review queue (FPS, card, transfers)",
+            "operating_point": "top 50 alerts per day",
+        },
+        "run record",
+    )
