@@ -51,6 +51,7 @@ mlflow-ui: install  ## MLflow's own UI over the sandbox store
 
 bench: data  ## benchmarks, JSON results under benchmarks/results/
 	$(BIN)/python -m benchmarks.fraud
+	$(BIN)/python -m benchmarks.pii.run
 
 lint: install
 	$(BIN)/ruff check sandbox use_cases tests app.py benchmarks

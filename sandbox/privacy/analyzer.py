@@ -118,7 +118,7 @@ def _spacy_person_recognizer(base: type) -> Any:
             results = []
             for result in super().analyze(text, ["PERSON"], nlp_artifacts):
                 match = _LATIN_RUN.match(text, result.start, result.end)
-                if match is None or match.group().casefold() in _SPACY_PERSON_DENY:
+                if match is None or not _plausible_spacy_person(match.group(), text, match.end()):
                     continue
                 result.start, result.end = match.span()
                 result.entity_type = SPACY_PERSON
@@ -126,6 +126,44 @@ def _spacy_person_recognizer(base: type) -> Any:
             return results
 
     return SpacyPersonRecognizer(supported_language="en", supported_entities=["PERSON"])
+
+
+_PLACE_SUFFIX = re.compile(
+    r"(?:Road|Rd|Street|St|Avenue|Ave|Lane|Path|Building|Bldg|Centre|Center|Plaza|Tower|House|"
+    r"Garden|Gardens|Estate|Court|Mansion|Bank|Limited|Ltd|Company|Co|Group|Holdings|Hospital|"
+    r"School|College|Restaurant|Cafe|Station|Park|Village|Temple|Market|Mall|Store|Shop|Branch|"
+    r"Hotel|Church|University|Centre|Clinic|Office|Card|Account|Team|Department)\.?$",
+    re.IGNORECASE,
+)
+
+
+@lru_cache(maxsize=1)
+def _known_words() -> tuple[frozenset[str], frozenset[str]]:
+    """English given names, and HK place / organisation names (case-folded)."""
+    from sandbox.privacy.recognizers.hk._gazetteer import load_gazetteer
+    from sandbox.privacy.recognizers.hk.romanised_name import ENGLISH_GIVEN
+
+    gazetteer = load_gazetteer()
+    places = {n.casefold() for n in (*gazetteer.places_en, *gazetteer.organisations_en)}
+    return frozenset(n.casefold() for n in ENGLISH_GIVEN), frozenset(places | _SPACY_PERSON_DENY)
+
+
+def _plausible_spacy_person(span: str, text: str, end: int) -> bool:
+    """spaCy's small model calls many capitalised words PERSON ("HKD", "Tel", "Salary").
+
+    Kept: two or more words that are not a place or organisation and not followed by a place
+    word ("Mary Hospital"), or one word that is a known English given name.
+    """
+    given, places = _known_words()
+    words = span.replace("-", " ").split()
+    if span.casefold() in places or _PLACE_SUFFIX.search(span):
+        return False
+    following = text[end : end + 20].split()
+    if following and _PLACE_SUFFIX.match(following[0]):
+        return False
+    if len(words) == 1:
+        return words[0].casefold() in given
+    return not any(w.isupper() and len(w) <= 3 for w in words)
 
 
 def _to_entities(text: str, results: Iterable[Any], threshold: float) -> list[Entity]:
@@ -148,6 +186,39 @@ def _to_entities(text: str, results: Iterable[Any], threshold: float) -> list[En
             )
         )
     return merge_overlaps(text, entities)
+
+
+# OCR'd forms often space out every character: "J 5 1 4 3 2 7 ( 3 )", "9 1 1 2 3 3 4 4".
+_SPACED_CHAR = r"[A-Za-z0-9()\-\u4e00-\u9fff：:]"
+_SPACED_RUN = re.compile(
+    rf"(?<![A-Za-z0-9])(?:{_SPACED_CHAR}[ \t]){{3,}}{_SPACED_CHAR}(?![A-Za-z0-9])"
+)
+
+
+def _despaced(text: str) -> tuple[str, list[int]] | None:
+    """The text with spaced-out character runs closed up, and each new index's old index.
+
+    None when the text has no such run (the common case: nothing extra to analyse).
+    """
+    runs = list(_SPACED_RUN.finditer(text))
+    if not runs:
+        return None
+    chars: list[str] = []
+    origin: list[int] = []
+    cursor = 0
+    for run in runs:
+        for index in range(cursor, run.start()):
+            chars.append(text[index])
+            origin.append(index)
+        for index in range(run.start(), run.end()):
+            if not text[index].isspace():
+                chars.append(text[index])
+                origin.append(index)
+        cursor = run.end()
+    for index in range(cursor, len(text)):
+        chars.append(text[index])
+        origin.append(index)
+    return "".join(chars), origin
 
 
 def merge_overlaps(text: str, entities: Sequence[Entity]) -> list[Entity]:
@@ -218,5 +289,25 @@ class PiiAnalyzer:
                     nlp_artifacts=nlp_artifacts,
                     score_threshold=self.score_threshold,
                 )
-                out.append(_to_entities(text, results, self.score_threshold))
+                entities = _to_entities(text, results, self.score_threshold)
+                despaced = _despaced(text)
+                if despaced is not None:
+                    entities = merge_overlaps(
+                        text, [*entities, *self._in_despaced(text, *despaced)]
+                    )
+                out.append(entities)
         return out
+
+    def _in_despaced(self, text: str, closed: str, origin: list[int]) -> list[Entity]:
+        """Entities found in the closed-up text, mapped back onto the original offsets."""
+        results = _engine().analyze(
+            text=closed,
+            language="en",
+            entities=[e for e in self.entities if e != SPACY_PERSON],
+            score_threshold=self.score_threshold,
+        )
+        mapped = []
+        for entity in _to_entities(closed, results, self.score_threshold):
+            start, end = origin[entity.start], origin[entity.end - 1] + 1
+            mapped.append(Entity(start, end, entity.entity_type, entity.score, text[start:end]))
+        return mapped

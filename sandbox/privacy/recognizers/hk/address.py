@@ -143,7 +143,7 @@ _BUILDING_SUFFIX = _cased(
 _ZH_STREET_SUFFIX = r"(?:道|街|路|里|徑|径|坊|巷|圍|围)[東西南北中东]?"
 _ZH_BUILDING_SUFFIX = (
     r"(?:大廈|大厦|中心|花園|花园|廣場|广场|商場|商场|大樓|大楼|山莊|山庄|豪庭|豪園|豪园|半島|半岛"
-    r"|新邨|苑|邨|村|閣|阁|軒|轩|居|城|灣|湾|臺|台|廊|園|园|峰|峯|庭|府)"
+    r"|新邨|苑|邨|村|閣|阁|軒|轩|居|城|灣|湾|臺|台|廊|園|园|峰|峯|庭|府|樓|楼)"
 )
 
 
@@ -195,7 +195,7 @@ def _part_patterns() -> tuple[tuple[Part, re.Pattern[str]], ...]:
         ),
         (Part.STREET, rf"{_HAN}{{2,6}}?{_ZH_STREET_SUFFIX}"),
         (Part.ESTATE, alternation(gazetteer.estates_zh)),
-        (Part.BUILDING, rf"{_HAN}{{1,6}}{_ZH_BUILDING_SUFFIX}"),
+        (Part.BUILDING, rf"{_HAN}\p{{Han}}{{0,5}}{_ZH_BUILDING_SUFFIX}"),
         (Part.DISTRICT, alternation(gazetteer.districts_zh)),
         (Part.REGION, alternation(gazetteer.regions_zh)),
     )

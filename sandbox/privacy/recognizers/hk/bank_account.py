@@ -75,10 +75,22 @@ class HkBankAccountRecognizer(HkPatternRecognizer):
             "hk_account_3_3_6_3", _LEFT + r"\d{3}([ \-])\d{3}\1\d{6}\1\d{3}" + _RIGHT, 0.65
         ),
         ContextPattern("hk_account_3_n", _LEFT + r"\d{3}-\d{7,9}" + _RIGHT, 0.4),
+        # Other banks' groupings (BEA 015-2-123456, SC 447-1-234567-8) and OCR spacing around
+        # the dashes ("024 - 889012 - 331"): 3 digits then 2-4 dashed groups, 9-16 digits.
+        ContextPattern(
+            "hk_account_dashed_groups",
+            _LEFT + r"\d{3}(?:[ ]?-[ ]?\d{1,7}){2,4}" + _RIGHT,
+            0.45,
+        ),
         ContextPattern(
             "hk_account_contiguous", _LEFT + r"\d{10,14}" + _RIGHT, 0.5, needs_context=True
         ),
     )
+
+    def invalidate_result(self, pattern_text: str) -> bool:
+        """Account numbers hold 9 to 16 digits whatever their grouping."""
+        return not 9 <= sum(ch.isdigit() for ch in pattern_text) <= 16
+
     CONTEXT = (
         "account",
         "account no",

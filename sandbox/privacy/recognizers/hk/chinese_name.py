@@ -32,7 +32,7 @@ _HONORIFICS_AFTER_SURNAME = (
     r"|太(?![多貴贵少遲迟快慢大細细高低好古子空陽阳平和過过早晚差難难易重輕轻遠远近長长短熱热凍冻冷急忙])"
 )
 _CUES_BEFORE = (
-    r"(?:叫做|名叫|叫|姓名|客戶|客户|客人|收款人|予|向|持卡人|戶主|户主|聯絡人|联络人|轉賬俾|转账给|轉俾|轉畀"
+    r"(?:叫做|名叫|叫|姓名|客戶|客户|客人|收款人|予|向|個仔|個女|个仔|个女|媽媽|妈妈|爸爸|老豆|老竇|持卡人|戶主|户主|聯絡人|联络人|轉賬俾|转账给|轉俾|轉畀"
     r"|俾|畀|給|给|我係|我是|本人|同事|朋友|老公|老婆|太太)[:：]?\s?"
 )
 # Characters that end a name: a 3rd character from this set belongs to the next word.
@@ -57,6 +57,10 @@ _CONTEXT = ContextWords(
     )
 )
 _HAN = r"\p{Han}"
+_NOT_NICKNAMES = (
+    "姨|媽|妈|爸|哥|姐|妹|弟|嫲|爺|爷|公|婆|仔|女|伯|叔|嬸|婶|嫂|舅|Sir|SIR|sir|邊|边|拉|里|根|聯|联|"
+    "富|爾|尔|們|们|膠|胶|蘇|苏|差|媽媽|Q|乜|咩|如|誰|谁"
+)
 _CLAUSE_VERBS = (
     "表示|話|想|說|说|稱|称|接到|投訴|投诉|致電|致电|確認|确认|要求|報稱|报称|收到|指出|反映|"
     "查詢|查询|申請|申请|遺失|遗失|報失|报失|聲稱|声称|同意|透過|透过"
@@ -96,6 +100,12 @@ class ChineseNameRecognizer(EntityRecognizer):
         # A name opening a clause and followed by a reporting verb ("馬基華表示…", "陳珊想…").
         self._clause_subject = re.compile(
             rf"(?<=^|[：:，,。；;！!？?\s]){surname}{_HAN}{{1,2}}?(?=(?:{_CLAUSE_VERBS}))"
+        )
+        # Cantonese nicknames: 阿明, 阿May (not kinship terms such as 阿媽, 阿Sir).
+        self._nickname = re.compile(
+            rf"(?<=叫|搵|揾|同|問|问|俾|畀|找|請|请|call|Call)阿(?!(?:{_NOT_NICKNAMES})){_HAN}"
+            rf"|阿(?!(?:{_NOT_NICKNAMES}))(?:{_HAN}(?!{_HAN})|{_HAN}(?=(?:{_CLAUSE_VERBS}|話|講|佢|係|都))"
+            r"|[A-Z][a-z]{2,9}(?![A-Za-z]))"
         )
         # A 2-3 character token between punctuation that starts with a surname, as in record
         # fields ("定期審查：司徒玲麗，出生日期…"); kept only if jieba's dictionary does not know it
@@ -209,6 +219,8 @@ class ChineseNameRecognizer(EntityRecognizer):
             yield _Candidate(start, end, self.PATTERN_SCORE, "cue")
         for match in self._after_surname_word.finditer(text):
             yield _Candidate(*match.span(), 0.6, "surname_cue")
+        for match in self._nickname.finditer(text):
+            yield _Candidate(*match.span(), 0.55, "nickname")
         for match in self._clause_subject.finditer(text):
             if not self._is_dictionary_word(match.group()):
                 yield _Candidate(*match.span(), 0.55, "clause_subject")

@@ -53,6 +53,10 @@ _R = r"(?![A-Za-z0-9])"
 _DATE_FORMS: tuple[tuple[str, str], ...] = (
     ("dmy_numeric", _L + _DAY + r"(?P<s>[/\-.])" + _MON_NUM + r"(?P=s)" + _YEAR_ANY + r"(?!\d)"),
     ("ymd_numeric", _L + _YEAR + r"(?P<s>[/\-.])" + _MON_NUM + r"(?P=s)" + _DAY + r"(?!\d)"),
+    (
+        "ymd_compact",
+        _L + r"(?P<y>(?:19|20)\d\d)(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])" + r"(?![0-9])",
+    ),
     ("d_month_y", _L + _DAY_ORD + r"(?:\s+of)?[\s\-]+" + _MONTH + r",?[\s\-]+" + _YEAR + _R),
     ("month_d_y", _L + _MONTH + r"\s+" + _DAY_ORD + r",?\s+" + _YEAR + _R),
     ("month_y", _L + _MONTH + r",?\s+" + _YEAR + _R),

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import ipaddress
 
+import regex as re
+
 from sandbox.privacy.entities import EntityType
 from sandbox.privacy.recognizers.hk._base import ContextPattern, HkPatternRecognizer
 
 _OCTET = r"(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)"
 _IPV4 = rf"{_OCTET}(?:\.{_OCTET}){{3}}"
 _IPV6 = r"(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|" + _IPV4 + r")(?:%[0-9A-Za-z]+)?"
+
+
+_VERSION_BEFORE = re.compile(r"(?:version|ver\.?|v|build|release|版本)\s*[:：]?\s*$", re.IGNORECASE)
 
 
 class IpAddressRecognizer(HkPatternRecognizer):
@@ -42,6 +47,8 @@ class IpAddressRecognizer(HkPatternRecognizer):
         """Plain pattern scores: validation gates, it does not raise the score."""
         if self.validate_result(text[start:end]) is False:
             return 0.0
+        if _VERSION_BEFORE.search(text[max(0, start - 12) : start]):
+            return 0.0  # "version 3.2.1.4", "v1.2.3.4", "版本 4.1.0.2"
         score = pattern.score
         if self.context_words.found(text, start, end):
             score += self.CONTEXT_BOOST

@@ -16,6 +16,16 @@ _LEFT = (
 _RIGHT = r"(?![A-Za-z0-9])(?![ \-.,/]\d)(?!\s?(?:元|蚊|港元|HKD))"
 _LOCAL = r"[2356789]\d{3}[ \-]?\d{4}"
 _PREFIX = r"(?:(?:\+|00)\s?852|\(\+?852\)|852)[ \-]?"
+_NOT_PHONE_LABEL = (
+    r"order|invoice|ref(?:erence)?|txn|transaction|policy|member(?:ship)?|case|ticket|tracking"
+    r"|booking|訂單|订单|單號|单号|編號|编号|參考|参考|保單|保单|會員|会员|個案|个案"
+    r"|案件|追蹤|追踪"
+)
+_NOT_PHONE_BEFORE = re.compile(
+    rf"(?:{_NOT_PHONE_LABEL})\s*(?:no\.?|number|num|#|id|code|編號|號碼|号码)?\s*[:：#.]?\s*$",
+    re.IGNORECASE,
+)
+_NOT_PHONE_AFTER = re.compile(rf"^\s*[(（]?\s*(?:{_NOT_PHONE_LABEL})", re.IGNORECASE)
 _DATE_LIKE = re.compile(r"20\d\d(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])")
 
 
@@ -75,6 +85,16 @@ class HkPhoneRecognizer(HkPatternRecognizer):
     )
     CONTEXT_BOOST = 0.35
     MAX_PATTERN_SCORE = 0.95
+
+    def score_match(self, text: str, start: int, end: int, pattern: ContextPattern) -> float:
+        """An 8-digit number labelled as an order, reference or policy number is not a phone
+        number, unless a phone cue (tel, 電話…) is also there."""
+        score = super().score_match(text, start, end, pattern)
+        if score and not self.context_words.found(text, start, end):
+            before, after = text[max(0, start - 30) : start], text[end : end + 20]
+            if _NOT_PHONE_BEFORE.search(before) or _NOT_PHONE_AFTER.match(after):
+                return 0.0
+        return score
 
     def invalidate_result(self, pattern_text: str) -> bool:
         """Contiguous ``20YYMMDD`` is a date, not a phone number."""

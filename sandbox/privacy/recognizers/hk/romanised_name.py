@@ -55,6 +55,10 @@ _CONTEXT = ContextWords(
 
 
 # Surnames that are also English words in capitals ("TRANSFER TO MAN KEE", "SO").
+_GIVEN_CUES = (
+    r"(?:\b(?:Hi|Hello|Dear|Hey|Thanks|Thank you|RM|I'm|I am|This is|[Mm]y name is|[Cc]all|"
+    r"[Aa]sk for|[Cc]ontact)|搵|揾|我係|我叫|我是|叫做|同事|經理|经理)"
+)
 _NO_UPPER_FORM = frozenset({"So", "Man", "Ma", "Fan", "Sin", "Sit", "Sung", "Mui"})
 
 
@@ -70,8 +74,16 @@ def _alternation(words: tuple[str, ...], upper: bool = True) -> str:
 def _given_block() -> str:
     """One or two given syllables: ``Tai Man``, ``Tai-man``, ``TAI MAN``, ``Taiman`` not."""
     first = _alternation(GIVEN_SYLLABLES)
+    # After a first syllable, even ambiguous ones (MAN, SO) are part of the name: CHAN TAI MAN.
+    second = (
+        "(?:"
+        + "|".join(
+            sorted({f for w in GIVEN_SYLLABLES for f in (w, w.upper())}, key=len, reverse=True)
+        )
+        + ")"
+    )
     second_lower = "(?:" + "|".join(sorted({s.lower() for s in GIVEN_SYLLABLES})) + ")"
-    return rf"{first}(?:(?:\s|-){first}|-{second_lower})?"
+    return rf"{first}(?:(?:\s+|-){second}|-{second_lower})?"
 
 
 def _name_patterns() -> tuple[tuple[str, re.Pattern[str], float], ...]:
@@ -85,10 +97,12 @@ def _name_patterns() -> tuple[tuple[str, re.Pattern[str], float], ...]:
     specs = (
         ("english_surname_given", rf"{english}\s+{surname}(?:\s+{given})?", 0.85),
         ("surname_given", rf"{surname}\s+{given}", 0.8),
-        ("surname_comma_given", rf"{surname_upper},\s?{given}", 0.8),
+        ("surname_comma_given", rf"{surname_upper}(?:,|\s?/)\s?{given}", 0.8),
         ("given_surname", rf"{given}\s+{surname}", 0.7),
         ("title_name", rf"(?<={_TITLES}\s)(?:{surname}(?:\s+{given})?|[A-Z][a-z]{{1,14}})", 0.8),
         ("english_unknown", rf"{english_plain}\s+{unknown_surname}", 0.6),
+        # A first name alone after a greeting or introduction: "Hi Janice", "your RM Carmen".
+        ("cue_given", rf"(?<={_GIVEN_CUES}[,:]?\s?){english}", 0.6),
     )
     return tuple((name, re.compile(left + regex + right), score) for name, regex, score in specs)
 
