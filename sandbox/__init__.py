@@ -19,13 +19,17 @@ from sandbox.errors import (
     PrivacyViolation,
     SandboxError,
     UnknownNameError,
+    WorkflowError,
 )
+from sandbox.evaluation.base import Evaluation
 from sandbox.evaluation.thresholds import Finding, Severity, Threshold, Verdict
+from sandbox.evaluation.tiering import RiskFacts
 from sandbox.experiment import (
     Candidate,
     DataFingerprint,
     Experiment,
     ExperimentParams,
+    Governance,
     ModelProvenance,
     ModelResult,
     PreparedData,
@@ -86,6 +90,27 @@ def audit_entries(settings: Settings | None = None) -> list[AuditEntry]:
     return list(AuditLog(settings.audit_log_path).entries())
 
 
+def build_report(run_id: str, *, compare: str | None = None, fmt: str = "both", settings=None):
+    """Build the model-risk review report of a run; see ``sandbox.reports.build_report``."""
+    from sandbox.reports import build_report as _build
+
+    return _build(run_id, compare=compare, fmt=fmt, settings=settings)
+
+
+def review_step(run_id: str, action: str, *, comment: str, model_role=None, settings=None):
+    """Take one sign-off step (submit, validate, approve, reject) on a run."""
+    from sandbox.reports import review_step as _step
+
+    return _step(run_id, action, comment=comment, model_role=model_role, settings=settings)
+
+
+def review_status(run_id: str, settings: Settings | None = None):
+    """A run's review state, whether its signed hashes still hold, and changed report files."""
+    from sandbox.reports import review_status as _status
+
+    return _status(run_id, settings=settings)
+
+
 def fetch_datasets(
     name: str | None = None, *, force: bool = False, settings: Settings | None = None
 ) -> list[Path]:
@@ -131,8 +156,15 @@ __all__ = [
     "Threshold",
     "UnknownNameError",
     "Verdict",
+    "Evaluation",
+    "Governance",
+    "RiskFacts",
+    "WorkflowError",
     "artifact_path",
     "audit_entries",
+    "build_report",
+    "review_status",
+    "review_step",
     "experiment",
     "fetch_datasets",
     "get_experiment",

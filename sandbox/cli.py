@@ -184,7 +184,11 @@ def runs(
 @app.command()
 def demo() -> None:
     """Run every registered experiment with its defaults and summarise."""
+    from sandbox.reports import build_report
+    from sandbox.reports.signoff import champion_run_id
+
     started = time.perf_counter()
+    settings = sandbox.load_settings()
     records = []
     with _progress() as progress:
         callback = _RichProgress(progress)
@@ -193,17 +197,111 @@ def demo() -> None:
                 callback(f"Experiment {use_case}/{name}", 0, 1)
                 records.append(sandbox.run_experiment(use_case, name, progress=callback))
                 callback(f"Experiment {use_case}/{name}", 1, 1)
+        reports = []
+        for record in records:
+            champion = champion_run_id(settings, record)
+            callback(f"Report {record.use_case}/{record.experiment}", 0, 1)
+            reports.append(build_report(record.run_id, compare=champion, settings=settings))
+            callback(f"Report {record.use_case}/{record.experiment}", 1, 1)
     console.print(_record_table(records, "Demo summary"))
     _print_findings(records)
-    settings = sandbox.load_settings()
+    console.print("\nModel-risk review reports (HTML + PDF, also logged to each run):")
+    for result in reports:
+        against = (
+            f", against champion run {result.compared_run_id}" if result.compared_run_id else ""
+        )
+        console.print(f"  - {result.pdf_path} ({result.pages} pages{against})", soft_wrap=True)
     console.print(
         f"\nFinished {len(records)} experiments in {time.perf_counter() - started:.0f} s.\n"
         "Where to look next:\n"
         f"  - MLflow UI:   mlflow ui --backend-store-uri {settings.resolved_tracking_uri}\n"
         "  - Recent runs: sandbox runs\n"
         "  - Web app:     make ui   (Streamlit)\n"
-        "  - Audit trail: sandbox audit verify"
+        "  - Audit trail: sandbox audit verify\n"
+        '  - Sign-off:    sandbox review RUN_ID submit --comment "..."'
     )
+
+
+@app.command()
+def report(
+    run_id: Annotated[str, typer.Argument(help="Parent (or model) run id, see `sandbox runs`")],
+    compare: Annotated[
+        str | None, typer.Option("--compare", help="Another run to compare with (e.g. champion)")
+    ] = None,
+    format_: Annotated[str, typer.Option("--format", "-f", help="html, pdf or both")] = "both",
+) -> None:
+    """Build the model-risk review report of a run (HTML and/or PDF, logged to the run)."""
+    from sandbox.reports import build_report
+
+    with console.status("Building the report..."):
+        result = build_report(run_id, compare=compare, fmt=format_)
+    if format_ in ("html", "both"):
+        console.print(f"HTML: {result.html_path}", soft_wrap=True)
+    if result.pdf_path is not None:
+        console.print(f"PDF:  {result.pdf_path} ({result.pages} pages)", soft_wrap=True)
+    console.print(
+        f"Built in {result.seconds:.1f} s; body sha256 {result.body_sha256[:16]}…; also logged "
+        f"to MLflow run {result.run_id} under report/."
+    )
+
+
+_REVIEW_ACTIONS = ("submit", "validate", "approve", "reject", "status")
+
+
+@app.command()
+def review(
+    run_id: Annotated[str, typer.Argument(help="Parent run id")],
+    action: Annotated[str, typer.Argument(help="submit, validate, approve, reject or status")],
+    comment: Annotated[str, typer.Option("--comment", "-m", help="Why (required)")] = "",
+    model: Annotated[
+        str | None, typer.Option("--model", help="Role of the model put forward (submit only)")
+    ] = None,
+) -> None:
+    """Sign-off workflow: submit (developer) -> validate (validator) -> approve/reject (compliance).
+
+    The acting user and role come from SANDBOX_USER and SANDBOX_ROLE.
+    """
+    from sandbox.reports import review_status, review_step
+
+    if action not in _REVIEW_ACTIONS:
+        raise sandbox.ConfigError(
+            f"unknown review action '{action}'; choose one of {', '.join(_REVIEW_ACTIONS)}"
+        )
+    if action == "status":
+        state, check, file_problems = review_status(run_id)
+        console.print(f"Run {state.run_id}: [bold]{state.state}[/bold]", highlight=False)
+        for step in state.steps:
+            console.print(
+                f"  {step.at}  {step.action:<8} {step.user} ({step.role}): {step.comment}",
+                highlight=False,
+                soft_wrap=True,
+            )
+        if state.registered_model:
+            console.print(
+                f"  champion: {state.registered_model} version {state.model_version}",
+                highlight=False,
+            )
+        problems = ([check.reason] if check is not None and not check.valid else []) + list(
+            file_problems
+        )
+        if problems:
+            for problem in problems:
+                err_console.print(f"[bold red]INVALID:[/bold red] {problem}", soft_wrap=True)
+            raise typer.Exit(9)
+        if check is not None:
+            console.print("  hashes verified: the run and report are what was signed")
+        return
+    with console.status(f"Recording '{action}' and rebuilding the report..."):
+        state = review_step(run_id, action, comment=comment, model_role=model)
+    console.print(
+        f"Run {state.run_id} is now [bold]{state.state}[/bold] (model: {state.model_role}).",
+        highlight=False,
+    )
+    if state.state == "approved":
+        console.print(
+            f"Registered {state.registered_model} version {state.model_version} with alias "
+            "'champion'; later runs' reports compare against it."
+        )
 
 
 def _print_findings(records: list[sandbox.RunRecord]) -> None:
@@ -359,6 +457,7 @@ def main() -> None:
     # MLflow configures its loggers when first imported; this keeps its INFO chatter (e.g. table
     # creation on a fresh store) out of the user's terminal.
     os.environ.setdefault("MLFLOW_LOGGING_LEVEL", "WARNING")
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
     logging.getLogger("mlflow").setLevel(logging.ERROR)
     try:
         result = app(standalone_mode=False)

@@ -53,3 +53,9 @@ class PrivacyViolation(SandboxError):
     """Personal data would have left the redaction boundary; the write was refused."""
 
     exit_code = 7
+
+
+class WorkflowError(SandboxError):
+    """A review step out of order, by the wrong person, or on a changed run or report."""
+
+    exit_code = 8

@@ -17,10 +17,12 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.errors import ConfigError
+from sandbox.evaluation.base import Evaluation
 from sandbox.evaluation.thresholds import Finding, Threshold, Verdict
+from sandbox.evaluation.tiering import RiskFacts, RiskTier
 from sandbox.identity import Identity
 
-RUN_RECORD_SCHEMA_VERSION = "1.0"
+RUN_RECORD_SCHEMA_VERSION = "1.1"
 
 
 class ProgressCallback(Protocol):
@@ -60,6 +62,26 @@ class ModelProvenance(BaseModel):
     weights_sha256: str = ""
 
 
+class Governance(BaseModel):
+    """What a use case declares for model-risk review: tiering facts, controls and monitoring."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    risk_facts: RiskFacts
+    conceptual_soundness: list[str] = Field(
+        description="Why this modelling approach fits the problem; known design trade-offs"
+    )
+    controls: list[str] = Field(description="Human-in-the-loop design and other controls")
+    customer_disclosure: str = Field(
+        description="How customers are told about the model, or why they need not be"
+    )
+    monitoring_frequency: str
+    monitoring_owner: str
+    monitoring_metrics: list[str] = Field(
+        default_factory=list, description="Metrics to monitor in production (besides drift)"
+    )
+
+
 @dataclass
 class PreparedData:
     """A use case's data, split and described, ready for every candidate model.
@@ -81,6 +103,11 @@ class PreparedData:
     slices: list[str] = field(default_factory=list)
     fingerprints: list[DataFingerprint] = field(default_factory=list)
     facts: dict[str, float | int | str] = field(default_factory=dict)
+    fairness_attributes: list[str] = field(default_factory=list)
+    """Test columns holding protected or customer attributes to check fairness over (never model
+    inputs unless the use case says so)."""
+    drift_columns: list[str] | None = None
+    """Columns compared between train and test for population drift; defaults to ``inputs``."""
     raw_zone: dict[str, Any] = field(default_factory=dict)
     """Unredacted data an experiment may need in memory (e.g. to measure the cost of redaction).
     Never logged, never written: it stays in the bank's raw zone."""
@@ -175,6 +202,14 @@ class Experiment:
         None
     )
     default_config: Path | None = None
+    governance: Governance | None = None
+    robustness_set: (
+        Callable[[Any, PreparedData], tuple[list[str], np.ndarray, dict[str, list[str]]]] | None
+    ) = None
+    """Optional texts, labels and use-case-supplied variants (paraphrases, adversarial rewrites,
+    aligned 1:1 with the texts) for the robustness scorer; text models only."""
+    explain_rows: int = 5
+    """How many of the highest-scored test rows get per-decision reasons in the report."""
 
     @property
     def qualified_name(self) -> str:
@@ -226,6 +261,10 @@ class ModelResult(BaseModel):
     artifacts: list[ArtifactRef]
     fit_seconds: float
     score_seconds: float
+    evaluations: list[Evaluation] = Field(default_factory=list)
+
+    def evaluation(self, scorer: str) -> Evaluation | None:
+        return next((e for e in self.evaluations if e.scorer == scorer), None)
 
 
 class IdentityRecord(BaseModel):
@@ -284,6 +323,14 @@ class RunRecord(BaseModel):
     key_metrics: list[str]
     artifacts: list[ArtifactRef]
     replay_command: str
+    evaluations: list[Evaluation] = Field(
+        default_factory=list, description="Run-level evaluations (e.g. population drift)"
+    )
+    governance: Governance | None = None
+    risk_tier: RiskTier | None = None
+
+    def evaluation(self, scorer: str) -> Evaluation | None:
+        return next((e for e in self.evaluations if e.scorer == scorer), None)
 
     def model(self, role: str) -> ModelResult:
         for result in self.models:

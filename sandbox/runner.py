@@ -28,8 +28,9 @@ from sandbox.audit import AuditLog
 from sandbox.compute import select_device
 from sandbox.config import PROJECT_ROOT, Settings, load_params, load_settings
 from sandbox.errors import PrerequisiteError, SandboxError
-from sandbox.evaluation import figures
+from sandbox.evaluation import figures, suite
 from sandbox.evaluation.thresholds import Finding, evaluate_thresholds, findings_from
+from sandbox.evaluation.tiering import derive_tier
 from sandbox.experiment import (
     ArtifactRef,
     Candidate,
@@ -215,6 +216,10 @@ def _execute(
             "figures/pr_curves_all_models.png",
         )
     ]
+    data_evaluations = suite.evaluate_data(data)
+    for key, value in suite.flat_metrics(data_evaluations).items():
+        if np.isfinite(value):
+            mlflow.log_metric(f"data.{key}", value)
     mlflow.log_metric("findings", float(len(findings)))
     mlflow.log_metric(
         "findings_high", float(sum(1 for f in findings if f.severity.value == "high"))
@@ -256,7 +261,12 @@ def _execute(
         key_metrics=list(exp.key_metrics),
         artifacts=parent_artifacts,
         replay_command=_replay_command(exp, params),
+        evaluations=data_evaluations,
+        governance=exp.governance,
+        risk_tier=derive_tier(exp.governance.risk_facts) if exp.governance else None,
     )
+    if record.risk_tier is not None:
+        mlflow.set_tag("risk_tier", record.risk_tier.tier.value)
     _log_json(record.model_dump(mode="json"), "run_record.json", guard)
     return record
 
@@ -306,11 +316,18 @@ def _run_candidate(
         for column, by_value in scored.slice_metrics.items():
             for value, values in by_value.items():
                 metrics.update({f"{k}.{column}.{value}": v for k, v in values.items()})
-        mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
-        verdicts = evaluate_thresholds(exp.thresholds, metrics, candidate.role)
         threshold = exp.operating_threshold(params)
         operating_point = exp.operating_point(params)
         decisions = exp.decisions(params, data, scores)
+        ctx.progress(f"Evaluating {candidate.name}", 0, 1)
+        evaluations = suite.evaluate_model(
+            exp, params, data, estimator, scores, decisions, seed=params.seed
+        )
+        ctx.progress(f"Evaluating {candidate.name}", 1, 1)
+        for key, value in suite.flat_metrics(evaluations).items():
+            metrics.setdefault(key, value)
+        mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
+        verdicts = evaluate_thresholds(exp.thresholds, metrics, candidate.role)
         artifacts = [
             _log_figure(
                 figures.pr_curves({candidate.name: (y_test, scores)}),
@@ -327,6 +344,11 @@ def _run_candidate(
             _log_json(
                 [v.model_dump(mode="json") for v in verdicts],
                 "thresholds.json",
+                WriteGuard(ctx.settings),
+            ),
+            _log_json(
+                [e.model_dump(mode="json") for e in evaluations],
+                "evaluations.json",
                 WriteGuard(ctx.settings),
             ),
         ]
@@ -347,6 +369,7 @@ def _run_candidate(
             artifacts=artifacts,
             fit_seconds=round(fit_seconds, 3),
             score_seconds=round(score_seconds, 3),
+            evaluations=evaluations,
         )
     return result, scores
 

@@ -25,11 +25,13 @@ from sandbox.datasets import PackagedDataset, dataset_path, register_dataset
 from sandbox.errors import DataError
 from sandbox.evaluation.classification import binary_metrics, sliced
 from sandbox.evaluation.thresholds import load_thresholds
+from sandbox.evaluation.tiering import RiskFacts
 from sandbox.experiment import (
     Candidate,
     DataFingerprint,
     Experiment,
     ExperimentParams,
+    Governance,
     ModelProvenance,
     PreparedData,
     RunContext,
@@ -89,6 +91,9 @@ class ScamMessagesParams(ExperimentParams):
         None, ge=200, description="Use a stratified sample of the SMS data (quick runs/tests)"
     )
     threshold: float = Field(0.5, gt=0, lt=1, description="Operating threshold on the scam score")
+    robustness_sample: int = Field(
+        300, ge=0, le=5000, description="Test messages perturbed for the robustness check"
+    )
     baseline: BaselineParams = BaselineParams()
     challenger: ChallengerParams = ChallengerParams()
 
@@ -151,6 +156,7 @@ def prepare(params: ScamMessagesParams, ctx: RunContext) -> PreparedData:
         settings=ctx.settings,
         progress=ctx.progress,
     )
+    redacted["chars"] = redacted["text"].str.len()
     train = redacted.iloc[: len(raw_train)].reset_index(drop=True)
     test = redacted.iloc[len(raw_train) :].reset_index(drop=True)
     changed = int(
@@ -215,8 +221,40 @@ def prepare(params: ScamMessagesParams, ctx: RunContext) -> PreparedData:
         slices=["segment", "source"],
         fingerprints=fingerprints,
         facts=facts,
+        drift_columns=["segment", "chars"],
         raw_zone={"train": raw_train, "test": raw_test},
     )
+
+
+# Scammers copy the wording of genuine bank messages; these wrappers test whether a model still
+# flags a scam wrapped in legitimate-looking text (and does not flag hams for the same wrapper).
+_MIMICRY_OPENERS = {
+    "en": ("Reminder from your bank: ", "Hi, this is a courtesy message. "),
+    "zh": ("【銀行通知】", "溫馨提示："),
+}
+_MIMICRY_FOOTER = (" Never share your OTP with anyone.", " 切勿向任何人透露一次性密碼。")
+
+
+def robustness_set(
+    params: ScamMessagesParams, data: PreparedData
+) -> tuple[list[str], np.ndarray, dict[str, list[str]]]:
+    """A stratified sample of test messages plus a 'bank mimicry' adversarial variant of each."""
+    test = data.test
+    if params.robustness_sample == 0 or test.empty:
+        return [], np.array([], dtype=int), {}
+    n = min(params.robustness_sample, len(test))
+    sample, _ = (
+        train_test_split(test, train_size=n, stratify=test["label"], random_state=params.seed)
+        if n < len(test)
+        else (test, None)
+    )
+    texts = sample["text"].tolist()
+    mimicry = []
+    for index, text in enumerate(texts):
+        chinese = any("\u4e00" <= ch <= "\u9fff" for ch in text)
+        opener = _MIMICRY_OPENERS["zh" if chinese else "en"][index % 2]
+        mimicry.append(opener + text + _MIMICRY_FOOTER[1 if chinese else 0])
+    return texts, sample["label"].to_numpy().astype(int), {"bank_mimicry": mimicry}
 
 
 def build_baseline(params: ScamMessagesParams) -> Pipeline:
@@ -413,4 +451,37 @@ def scam_messages() -> Experiment:
         operating_point=lambda params: f"scam score >= {params.threshold:g}",
         extra_metrics=sms_cross_validation,
         default_config=HERE / "configs" / "scam_messages.yaml",
+        robustness_set=robustness_set,
+        governance=Governance(
+            risk_facts=RiskFacts(
+                customer_impact="indirect", autonomy="human_in_the_loop", materiality="medium"
+            ),
+            conceptual_soundness=[
+                "Scam detection is framed as binary text classification with calibrated scores, "
+                "so a single threshold sets the trade-off between missed scams and false alarms.",
+                "The baseline (word TF-IDF + logistic regression) is the industry's transparent "
+                "reference; the challenger adds character n-grams, which work for Chinese and "
+                "Cantonese without a word segmenter and resist misspellings, and MiniLM "
+                "sentence embeddings for English paraphrases.",
+                "Whole Hong Kong template families are held out for testing, so Hong Kong "
+                "figures measure generalisation to unseen scam scripts, not memorised wording.",
+                "Messages are redacted before training; typed placeholders keep the signal "
+                "that a phone number, account or link was present.",
+            ],
+            controls=[
+                "Scores only prioritise review: an anti-fraud analyst reads every flagged "
+                "message before any customer-facing warning is sent.",
+                "The operating threshold is a parameter recorded in every run; changing it "
+                "needs a new run and a new review.",
+                "Personal data is redacted before models see it; re-identification needs a "
+                "compliance officer and is audited.",
+            ],
+            customer_disclosure=(
+                "Customers do not interact with the model. A customer warned about a message "
+                "is told that it was reviewed by the bank's anti-fraud team."
+            ),
+            monitoring_frequency="weekly on the previous week's reported messages",
+            monitoring_owner="Head of Fraud Analytics (first line); Model Validation (second)",
+            monitoring_metrics=["f1", "precision", "recall", "auprc", "ece"],
+        ),
     )

@@ -1,0 +1,151 @@
+"""The platform's standard evaluation of every candidate model and of the run's data.
+
+The runner calls :func:`evaluate_model` for each fitted candidate and :func:`evaluate_data` once
+per run, so every use case gets calibration, stability, fairness, explainability, robustness and
+drift evidence without writing it; what does not apply comes back as "not assessed: reason".
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from sklearn import metrics as skm
+
+from sandbox.evaluation.base import Evaluation
+from sandbox.evaluation.calibration import calibration
+from sandbox.evaluation.drift import population_drift
+from sandbox.evaluation.explainability import decision_reasons, global_importance
+from sandbox.evaluation.fairness import fairness
+from sandbox.evaluation.robustness import robustness
+from sandbox.evaluation.stability import bootstrap_intervals
+
+GENAI_SCORERS = (
+    "groundedness",
+    "pii_leakage",
+    "refusal",
+    "disclosure",
+    "handover",
+    "prompt_injection",
+)
+
+
+def _positive_scores(estimator: Any, frame: pd.DataFrame) -> np.ndarray:
+    return np.asarray(estimator.predict_proba(frame)[:, 1], dtype=float)
+
+
+def evaluate_model(
+    exp: Any,
+    params: Any,
+    data: Any,
+    estimator: Any,
+    scores: np.ndarray,
+    decisions: np.ndarray,
+    *,
+    seed: int,
+    n_boot: int = 200,
+) -> list[Evaluation]:
+    """Standard evaluations of one fitted model on the test split.
+
+    Args:
+        exp: The Experiment (for its robustness set and explanation settings).
+        params: The run's parameters.
+        data: The PreparedData.
+        estimator: The fitted model (``predict_proba`` on ``data.inputs`` columns).
+        scores: Its test-split scores.
+        decisions: Its 0/1 test decisions at the operating point.
+        seed: Seed for bootstrap and sampling.
+        n_boot: Bootstrap resamples for confidence intervals.
+    """
+    y = data.test[data.target].to_numpy().astype(int)
+    evaluations = [calibration(y, scores)]
+    evaluations.append(
+        bootstrap_intervals(
+            y,
+            scores,
+            {"roc_auc": skm.roc_auc_score, "auprc": skm.average_precision_score},
+            n_boot=n_boot,
+            seed=seed,
+        )
+    )
+    if data.fairness_attributes:
+        groups = {a: data.test[a].astype(str).to_numpy() for a in data.fairness_attributes}
+        evaluations.append(fairness(y, decisions, groups, n_boot=n_boot, seed=seed))
+    else:
+        evaluations.append(
+            Evaluation.not_assessed(
+                "fairness",
+                "Fairness across customer groups",
+                "the data set carries no customer attributes (no person is scored)",
+                ["HKMA-AI-8", "HKMA-BDAI-FAIR"],
+            )
+        )
+    evaluations.append(_explain(exp, data, estimator, scores, y, seed))
+    evaluations.append(_robustness(exp, params, data, estimator, seed))
+    return evaluations
+
+
+def _explain(
+    exp: Any, data: Any, estimator: Any, scores: np.ndarray, y: np.ndarray, seed: int
+) -> Evaluation:
+    x_test = data.test[data.inputs]
+    result = global_importance(estimator, x_test, y, seed=seed)
+    if exp.explain_rows > 0:
+        top = np.argsort(-scores, kind="stable")[: exp.explain_rows]
+        background = data.train[data.inputs].sample(n=min(len(data.train), 2000), random_state=seed)
+        reasons = decision_reasons(
+            lambda frame: _positive_scores(estimator, frame),
+            x_test.iloc[top],
+            background,
+        )
+        result.evidence["decision_reasons"] = reasons
+        if result.status == "not_assessed":
+            # Per-decision reasons exist even when global importance does not apply.
+            result.status = "assessed"
+            result.notes.append(f"global importance not assessed: {result.reason}")
+            result.reason = ""
+    return result
+
+
+def _robustness(exp: Any, params: Any, data: Any, estimator: Any, seed: int) -> Evaluation:
+    if exp.robustness_set is None:
+        return Evaluation.not_assessed(
+            "robustness",
+            "Robustness to perturbed inputs",
+            "the use case defines no text perturbations for its (tabular) inputs",
+            ["HKMA-AI-5"],
+        )
+    texts, labels, variants = exp.robustness_set(params, data)
+    column = data.inputs[0]
+    threshold = exp.operating_threshold(params)
+    result = robustness(
+        lambda batch: _positive_scores(estimator, pd.DataFrame({column: list(batch)})),
+        texts,
+        labels,
+        threshold=0.5 if threshold is None else threshold,
+        extra_variants=variants,
+        seed=seed,
+    )
+    # Perturbed texts are new strings: a typo or a code-mixed word can turn a redaction
+    # placeholder's neighbourhood into something name-like. Keep which rows flipped and their
+    # scores, not the texts, so evidence never carries text the privacy guard has not seen.
+    for example in result.evidence.get("examples", []):
+        example.pop("original", None)
+        example.pop("perturbed", None)
+    return result
+
+
+def evaluate_data(data: Any) -> list[Evaluation]:
+    """Run-level data evaluations: population drift between the train and test splits."""
+    columns = data.drift_columns if data.drift_columns is not None else data.inputs
+    return [population_drift(data.train, data.test, columns)]
+
+
+def flat_metrics(evaluations: list[Evaluation]) -> dict[str, float]:
+    """Headline metrics of every assessed evaluation, for logging and thresholds."""
+    merged: dict[str, float] = {}
+    for evaluation in evaluations:
+        if evaluation.status == "assessed":
+            merged.update(evaluation.metrics)
+    return merged

@@ -1,0 +1,200 @@
+"""Reports and sign-off end to end on one small fraud run, checked through MLflow and the PDF."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import mlflow
+import pytest
+
+import sandbox
+from sandbox.config import PROJECT_ROOT, Settings
+from sandbox.errors import AccessDenied, WorkflowError
+from sandbox.identity import Role
+from sandbox.reports import build_report, review_status, review_step
+from sandbox.reports.builder import SECTIONS, body_of, sha256_text
+from sandbox.reports.signoff import CHAMPION_ALIAS, champion_run_id, registered_model_name
+
+SMALL_TRANSACTIONS = [
+    "simulation.days=21",
+    "simulation.daily_volume=400",
+    "simulation.n_customers=800",
+    "test_days=7",
+    "review_capacity_per_day=10",
+    "challenger.max_iter=60",
+]
+HEADINGS = [f"{n}. {title}" for n, (title, _) in SECTIONS.items()] + ["Appendix: reproducibility"]
+needs_poppler = pytest.mark.skipif(
+    shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed"
+)
+
+
+@pytest.fixture(scope="module")
+def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("reports-home")
+
+
+@pytest.fixture(scope="module")
+def environment(home: Path, tmp_path_factory: pytest.TempPathFactory):
+    with pytest.MonkeyPatch.context() as patch:
+        for key in ("MLFLOW_RUN_ID", "MLFLOW_TRACKING_URI", "SANDBOX_TRACKING_URI"):
+            patch.delenv(key, raising=False)
+        patch.setenv("SANDBOX_HOME", str(home))
+        patch.setenv("SANDBOX_DATA_DIR", str(PROJECT_ROOT / "data"))
+        patch.setenv("SANDBOX_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        patch.setenv("SANDBOX_TENANT", "test-bank")
+        patch.setenv("SANDBOX_USER", "dev-alice")
+        patch.setenv("SANDBOX_ROLE", "data_scientist")
+        yield
+
+
+def as_user(user: str, role: Role) -> Settings:
+    return Settings(user=user, role=role)
+
+
+def client() -> mlflow.MlflowClient:
+    return mlflow.MlflowClient(Settings().resolved_tracking_uri)
+
+
+@pytest.fixture(scope="module")
+def record(environment) -> sandbox.RunRecord:
+    return sandbox.run_experiment("fraud", "transactions", overrides=SMALL_TRANSACTIONS)
+
+
+@needs_poppler
+def test_pdf_report_has_every_section_and_figures(record: sandbox.RunRecord) -> None:
+    result = build_report(record.run_id, fmt="pdf")
+    assert result.pdf_path is not None and result.pdf_path.stat().st_size > 50_000
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(result.pdf_path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    for heading in HEADINGS:
+        assert heading in text, heading
+    assert "Not assessed:" in text  # robustness does not apply to tabular inputs: said, not omitted
+    assert result.pages is not None and result.pages >= 8
+    images = subprocess.run(
+        ["pdfimages", "-list", str(result.pdf_path)], capture_output=True, text=True, check=True
+    ).stdout
+    assert len(images.strip().splitlines()) - 2 >= 6  # PR curves, confusion, reliability, ...
+    logged = client().list_artifacts(record.run_id, "report")
+    assert [Path(a.path).name for a in logged] == ["report.pdf"]
+
+
+def test_report_numbers_equal_mlflow_metrics(record: sandbox.RunRecord) -> None:
+    result = build_report(record.run_id, fmt="html")
+    document = result.html_path.read_text(encoding="utf-8")
+    cells = re.findall(r'data-model="(\w+)" data-metric="([^"]+)" data-value="([^"]+)"', document)
+    assert len(cells) == len(record.models) * len(record.key_metrics)
+    store = client()
+    for role, metric, value in cells:
+        logged = store.get_run(record.model(role).run_id).data.metrics[metric]
+        assert float(value) == pytest.approx(logged, rel=1e-12), (role, metric)
+    # and the formatted figure a reader sees is that number
+    auprc = store.get_run(record.model("challenger").run_id).data.metrics["auprc"]
+    assert f"{auprc:.4g}" in document
+
+
+def test_report_is_deterministic_and_only_the_signoff_section_differs(record) -> None:
+    first = build_report(record.run_id, fmt="html", log_to_mlflow=False)
+    body_one = body_of(first.html_path.read_text(encoding="utf-8"))
+    second = build_report(record.run_id, fmt="html", log_to_mlflow=False)
+    body_two = body_of(second.html_path.read_text(encoding="utf-8"))
+    assert sha256_text(body_one) == sha256_text(body_two) == first.body_sha256
+    assert "Sign-offs" not in body_one
+
+
+def test_signoff_flow_end_to_end(record: sandbox.RunRecord, home: Path) -> None:
+    developer = as_user("dev-alice", Role.DATA_SCIENTIST)
+    validator = as_user("val-victor", Role.VALIDATOR)
+    officer = as_user("co-carol", Role.COMPLIANCE_OFFICER)
+
+    with pytest.raises(WorkflowError, match="it is 'draft'"):
+        review_step(record.run_id, "validate", comment="too early", settings=validator)
+    with pytest.raises(AccessDenied, match="allowed roles: compliance_officer"):
+        review_step(record.run_id, "approve", comment="not mine", settings=developer)
+
+    review_step(record.run_id, "submit", comment="ready", settings=developer)
+    with pytest.raises(WorkflowError, match="it is 'submitted'"):
+        review_step(record.run_id, "approve", comment="skip validation", settings=officer)
+    # the developer, even holding a validator role, may not validate their own run
+    with pytest.raises(WorkflowError, match="HKMA-AI-2"):
+        review_step(
+            record.run_id, "validate", comment="mine", settings=as_user("dev-alice", Role.VALIDATOR)
+        )
+    review_step(record.run_id, "validate", comment="independent check done", settings=validator)
+    review = review_step(record.run_id, "approve", comment="approved", settings=officer)
+
+    assert review.state == "approved"
+    assert [s.action for s in review.steps] == ["submit", "validate", "approve"]
+    assert {s.user for s in review.steps} == {"dev-alice", "val-victor", "co-carol"}
+    assert len({s.run_sha256 for s in review.steps}) == 1
+
+    store = client()
+    version = store.get_model_version_by_alias(registered_model_name(record), CHAMPION_ALIAS)
+    assert version.run_id == record.model("challenger").run_id
+    assert store.get_run(record.run_id).data.tags["signoff.state"] == "approved"
+    events = [e.action for e in sandbox.audit_entries(developer)]
+    assert ["review.submit", "review.validate", "review.approve"] == [
+        e for e in events if e.startswith("review.")
+    ]
+    assert (home / "reviews" / "test-bank" / f"{record.run_id}.json").is_file()
+
+    # the approved report shows the sign-off, and everything still verifies
+    html = (home / "reports" / "test-bank" / record.run_id / "report.html").read_text("utf-8")
+    assert "co-carol" in html and "hashes verified" in html
+    _, check, problems = review_status(record.run_id, settings=officer)
+    assert check is not None and check.valid and problems == []
+
+    # a later run is compared with the champion
+    assert champion_run_id(developer, record) == record.run_id
+
+    # an edit of the report after approval is detected ...
+    path = home / "reports" / "test-bank" / record.run_id / "report.html"
+    path.write_text(html.replace("Executive summary", "Executive summery"), encoding="utf-8")
+    _, check, problems = review_status(record.run_id, settings=officer)
+    assert check.valid and any("body differs" in p for p in problems)
+    # ... and so is a change of the run
+    store.log_metric(record.run_id, "late_edit", 1.0)
+    _, check, _ = review_status(record.run_id, settings=officer)
+    assert not check.valid and "run changed" in check.reason
+    with pytest.raises(WorkflowError, match="approved"):
+        review_step(record.run_id, "approve", comment="again", settings=officer)
+
+
+def test_review_cli_refuses_out_of_order_with_a_clear_line(record, home: Path) -> None:
+    env = {**os.environ, "SANDBOX_USER": "val-other", "SANDBOX_ROLE": "validator"}
+    result = subprocess.run(
+        [sys.executable, "-m", "sandbox.cli", "review", record.run_id, "validate", "-m", "x"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=PROJECT_ROOT,
+    )
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    assert "cannot validate run" in result.stderr
+
+
+def test_pdf_renders_chinese_text(tmp_path: Path) -> None:
+    from sandbox.reports.builder import _write_pdf
+
+    if shutil.which("pdftotext") is None or shutil.which("pdffonts") is None:
+        pytest.skip("poppler-utils not installed")
+    document = (
+        "<html><head><style>body{font-family:'DejaVu Sans','WenQuanYi Micro Hei';}</style>"
+        "</head><body><p>詐騙短訊 scam 訊息：請即致電</p></body></html>"
+    )
+    path, pages = _write_pdf(document, tmp_path / "zh.pdf")
+    assert pages == 1
+    text = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True).stdout
+    assert "詐騙短訊" in text
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+    assert "WenQuanYi" in fonts
