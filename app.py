@@ -149,9 +149,75 @@ def runs_page() -> None:
             st.error(str(exc))
 
 
+_REVIEW_ACTIONS = {
+    "draft": ["submit"],
+    "rejected": ["submit"],
+    "submitted": ["validate"],
+    "validated": ["approve", "reject"],
+    "approved": [],
+}
+
+
+def reports_page() -> None:
+    st.header("Review reports and sign-off")
+    summaries = [s for s in sandbox.recent_runs(limit=50) if s.status == "FINISHED"]
+    if not summaries:
+        st.info("No finished runs yet: start one on the *Run an experiment* page.")
+        return
+    labels = {
+        f"{s.started} · {s.use_case}/{s.experiment} · {s.run_id}": s.run_id for s in summaries
+    }
+    run_id = labels[st.selectbox("Run", list(labels), key="report_run")]
+    review, check, file_problems = sandbox.review_status(run_id)
+    st.markdown(f"Review state: **{review.state}**")
+    if review.steps:
+        st.dataframe(
+            pd.DataFrame(
+                [s.model_dump(exclude={"run_sha256", "body_sha256"}) for s in review.steps]
+            ),
+            hide_index=True,
+            width="stretch",
+        )
+    problems = ([check.reason] if check is not None and not check.valid else []) + file_problems
+    for problem in problems:
+        st.error(f"Signed content changed: {problem}")
+    if check is not None and not problems:
+        st.success("Hashes verified: the run and the report are what was signed.")
+
+    if st.button("Build report (HTML + PDF)", key="build_report"):
+        with st.spinner("Rendering the report"):
+            result = sandbox.build_report(run_id)
+        st.session_state["report_result"] = result
+    result = st.session_state.get("report_result")
+    if result is not None and result.run_id == run_id:
+        st.success(f"Report built in {result.seconds:.1f} s ({result.pages} pages).")
+        left, right = st.columns(2)
+        left.download_button(
+            "Download PDF", result.pdf_path.read_bytes(), file_name=f"report-{run_id}.pdf"
+        )
+        right.download_button(
+            "Download HTML", result.html_path.read_bytes(), file_name=f"report-{run_id}.html"
+        )
+
+    actions = _REVIEW_ACTIONS.get(review.state, [])
+    if actions:
+        st.markdown("#### Sign-off")
+        action = st.radio("Step", actions, horizontal=True, key="review_action")
+        comment = st.text_input("Comment (required)", key="review_comment")
+        if st.button(f"Record '{action}'", key="review_go"):
+            try:
+                with st.spinner("Recording the step and rebuilding the report"):
+                    new = sandbox.review_step(run_id, action, comment=comment)
+            except sandbox.SandboxError as exc:
+                st.error(str(exc))
+            else:
+                st.success(f"Run is now {new.state}.")
+
+
 PAGES: dict[str, Callable[[], None]] = {
     "Run an experiment": run_page,
     "Recent runs": runs_page,
+    "Reports and sign-off": reports_page,
 }
 
 

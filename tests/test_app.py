@@ -43,6 +43,20 @@ def test_run_page_runs_an_experiment_and_runs_page_lists_it(settings: Settings) 
     assert runs["run id"].tolist() == [run_id]
     assert runs["status"].tolist() == ["FINISHED"]
 
+    at.radio(key="page").set_value("Reports and sign-off")
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Review state: **draft**" in m.value for m in at.markdown)
+    at.button(key="build_report").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Report built" in s.value for s in at.success)
+    at.text_input(key="review_comment").input("ready for validation")
+    at.button(key="review_go").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert any("Run is now submitted" in s.value for s in at.success)
+
 
 def test_bad_override_shows_an_error_not_a_traceback(settings: Settings) -> None:
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)

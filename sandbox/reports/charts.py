@@ -110,11 +110,12 @@ def importance(model: ModelResult, top: int = 12) -> bytes | None:
             return None
         positive = terms.get("positive", [])[: top // 2]
         negative = terms.get("negative", [])[: top // 2]
-        rows = [*negative[::-1], *positive[::-1]][::-1]
-        labels = [r["term"] for r in rows][::-1]
-        values = [r["weight"] for r in rows][::-1]
+        # most negative at the bottom, most positive at the top
+        rows = sorted([*positive, *negative], key=lambda r: r["coefficient"])
+        labels = [repr(r["term"].rsplit("__", 1)[-1]) for r in rows]
+        values = [r["coefficient"] for r in rows]
         errors = None
-        xlabel = "Weight in the linear model (positive = towards scam)"
+        xlabel = "Coefficient in the linear model (positive = towards scam)"
     fig, ax = plt.subplots(figsize=(6.4, 0.32 * len(labels) + 1.2))
     colours = [_COLOURS[1] if v > 0 else _COLOURS[0] for v in values]
     ax.barh(range(len(labels)), values, xerr=errors, color=colours, alpha=0.85)

@@ -142,8 +142,10 @@ def test_signoff_flow_end_to_end(record: sandbox.RunRecord, home: Path) -> None:
     assert version.run_id == record.model("challenger").run_id
     assert store.get_run(record.run_id).data.tags["signoff.state"] == "approved"
     events = [e.action for e in sandbox.audit_entries(developer)]
-    assert ["review.submit", "review.validate", "review.approve"] == [
-        e for e in events if e.startswith("review.")
+    assert [e for e in events if e.startswith("review.")] == [
+        "review.submit",
+        "review.validate",
+        "review.approve",
     ]
     assert (home / "reviews" / "test-bank" / f"{record.run_id}.json").is_file()
 

@@ -25,7 +25,7 @@ SMALL_TRANSACTIONS = [
     "review_capacity_per_day=10",
     "challenger.max_iter=60",
 ]
-SMALL_SCAM = ["sms_sample=800", "hk_per_family=4", "cv_folds=2"]
+SMALL_SCAM = ["sms_sample=800", "hk_per_family=4", "cv_folds=2", "robustness_sample=60"]
 
 
 def _client(settings: Settings) -> mlflow.MlflowClient:
