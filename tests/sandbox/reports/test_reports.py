@@ -19,15 +19,8 @@ from sandbox.identity import Role
 from sandbox.reports import build_report, review_status, review_step
 from sandbox.reports.builder import SECTIONS, body_of, sha256_text
 from sandbox.reports.signoff import CHAMPION_ALIAS, champion_run_id, registered_model_name
+from tests.use_cases.fraud.test_fraud_runs import SMALL_TRANSACTIONS
 
-SMALL_TRANSACTIONS = [
-    "simulation.days=21",
-    "simulation.daily_volume=400",
-    "simulation.n_customers=800",
-    "test_days=7",
-    "review_capacity_per_day=10",
-    "challenger.max_iter=60",
-]
 HEADINGS = [f"{n}. {title}" for n, (title, _) in SECTIONS.items()] + ["Appendix: reproducibility"]
 needs_poppler = pytest.mark.skipif(
     shutil.which("pdftotext") is None, reason="poppler-utils (pdftotext) not installed"
