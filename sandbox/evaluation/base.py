@@ -64,15 +64,30 @@ class Evaluation(BaseModel):
 
     @classmethod
     def not_assessed(
-        cls, scorer: str, title: str, reason: str, evidences: list[str] | None = None
+        cls,
+        scorer: str,
+        title: str,
+        reason: str,
+        evidences: list[str] | None = None,
+        *,
+        notes: list[str] | None = None,
+        slices: dict[str, dict[str, dict[str, float]]] | None = None,
+        evidence: dict[str, Any] | None = None,
     ) -> Evaluation:
-        """An explicit 'not assessed: reason' result (never silently omitted)."""
+        """An explicit 'not assessed: reason' result (never silently omitted).
+
+        ``notes``, ``slices`` and ``evidence`` keep what was learnt on the way (e.g. per-group
+        counts when no attribute had two groups large enough to compare).
+        """
         return cls(
             scorer=scorer,
             title=title,
-            evidences=evidences or [],
+            evidences=list(evidences or []),
             status="not_assessed",
             reason=reason,
+            notes=notes or [],
+            slices=slices or {},
+            evidence=evidence or {},
         )
 
     def finite_metrics(self) -> dict[str, float]:

@@ -177,13 +177,8 @@ def population_drift(
             notes.append(f"{column}: skipped, {exc}.")
 
     if not metrics:
-        return Evaluation(
-            scorer=SCORER,
-            title=TITLE,
-            evidences=list(EVIDENCES),
-            status="not_assessed",
-            reason="no requested column could be assessed",
-            notes=notes,
+        return Evaluation.not_assessed(
+            SCORER, TITLE, "no requested column could be assessed", EVIDENCES, notes=notes
         )
     table = sorted(
         (

@@ -268,15 +268,14 @@ def fairness(
             metrics[f"{prefix}_max"] = max(gaps)
     evidence = {"min_group_size": min_group_size, "n_boot": n_boot, "skipped": skipped}
     if not metrics:
-        return Evaluation(
-            scorer=SCORER,
-            title=TITLE,
-            evidences=list(EVIDENCES),
-            status="not_assessed",
-            reason=f"no attribute has two groups with at least {min_group_size} rows",
+        return Evaluation.not_assessed(
+            SCORER,
+            TITLE,
+            f"no attribute has two groups with at least {min_group_size} rows",
+            EVIDENCES,
+            notes=notes,
             slices=slices,
             evidence=evidence,
-            notes=notes,
         )
     return Evaluation(
         scorer=SCORER,

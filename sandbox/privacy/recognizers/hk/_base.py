@@ -84,6 +84,27 @@ class ContextPattern(Pattern):
         self.needs_context = needs_context
 
 
+class HkEntityRecognizer(EntityRecognizer):
+    """Base of the HK recognizers with their own ``analyze`` (names, addresses).
+
+    Subclasses set ``ENTITY``, compile what they need, then call ``super().__init__()``; all are
+    registered for presidio language ``en`` (Chinese text goes through the same pipeline).
+    """
+
+    ENTITY: ClassVar[EntityType]
+
+    def __init__(self) -> None:
+        super().__init__(
+            supported_entities=[self.ENTITY.value],
+            name=type(self).__name__,
+            supported_language="en",
+            country_code="hk",
+        )
+
+    def load(self) -> None:
+        """Nothing eager to load: subclasses compile in the constructor or load lazily."""
+
+
 class HkPatternRecognizer(PatternRecognizer):
     """Regex recognizer with checksum validation and bilingual character-window context.
 

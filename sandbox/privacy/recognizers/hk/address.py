@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 import regex as re
-from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from presidio_analyzer import AnalysisExplanation, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from sandbox.privacy.entities import EntityType
+from sandbox.privacy.recognizers.hk._base import HkEntityRecognizer
 from sandbox.privacy.recognizers.hk._gazetteer import alternation, load_gazetteer
 
 
@@ -214,7 +215,7 @@ class AddressPart:
     end: int
 
 
-class HkAddressRecognizer(EntityRecognizer):
+class HkAddressRecognizer(HkEntityRecognizer):
     """English and Chinese Hong Kong addresses, as the longest chain of address parts."""
 
     ENTITY = EntityType.HK_ADDRESS
@@ -223,15 +224,7 @@ class HkAddressRecognizer(EntityRecognizer):
         """Compile the part patterns (gazetteer included)."""
         self._parts = _part_patterns()
         self._starter = re.compile("|".join(f"(?:{regex.pattern})" for _, regex in self._parts))
-        super().__init__(
-            supported_entities=[self.ENTITY.value],
-            name=type(self).__name__,
-            supported_language="en",
-            country_code="hk",
-        )
-
-    def load(self) -> None:
-        """Nothing to load: the patterns are compiled in the constructor."""
+        super().__init__()
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 import jieba
 import jieba.posseg
 import regex as re
-from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerResult
+from presidio_analyzer import AnalysisExplanation, RecognizerResult
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from sandbox.privacy.entities import EntityType
-from sandbox.privacy.recognizers.hk._base import ContextWords
+from sandbox.privacy.recognizers.hk._base import ContextWords, HkEntityRecognizer
 from sandbox.privacy.recognizers.hk._gazetteer import Gazetteer, alternation, load_gazetteer
 
 _NAME_TAGS = frozenset({"nr", "nrfg"})
@@ -75,7 +75,7 @@ class _Candidate:
     source: str
 
 
-class ChineseNameRecognizer(EntityRecognizer):
+class ChineseNameRecognizer(HkEntityRecognizer):
     """Chinese-character person names (PERSON_ZH), Traditional or Simplified."""
 
     ENTITY = EntityType.PERSON_ZH
@@ -116,15 +116,7 @@ class ChineseNameRecognizer(EntityRecognizer):
         self._denied = re.compile(alternation((*gazetteer.places_zh, *gazetteer.organisations_zh)))
         self._tagger: jieba.posseg.POSTokenizer | None = None
         self._lock = threading.Lock()
-        super().__init__(
-            supported_entities=[self.ENTITY.value],
-            name=type(self).__name__,
-            supported_language="en",
-            country_code="hk",
-        )
-
-    def load(self) -> None:
-        """Nothing eager: jieba loads lazily in :meth:`tagger` the first time it is needed."""
+        super().__init__()
 
     def tagger(self) -> jieba.posseg.POSTokenizer:
         """A private jieba POS tagger that knows HK places and businesses (built once)."""

@@ -15,7 +15,7 @@ from presidio_analyzer import AnalysisExplanation, EntityRecognizer, RecognizerR
 from presidio_analyzer.nlp_engine import NlpArtifacts
 
 from sandbox.privacy.entities import EntityType
-from sandbox.privacy.recognizers.hk._base import ContextWords
+from sandbox.privacy.recognizers.hk._base import ContextWords, HkEntityRecognizer
 from sandbox.privacy.recognizers.hk._gazetteer import load_gazetteer
 
 _NAMES = json.loads((Path(__file__).with_name("data") / "romanised_names.json").read_text("utf-8"))
@@ -107,7 +107,7 @@ def _name_patterns() -> tuple[tuple[str, re.Pattern[str], float], ...]:
     return tuple((name, re.compile(left + regex + right), score) for name, regex, score in specs)
 
 
-class RomanisedNameRecognizer(EntityRecognizer):
+class RomanisedNameRecognizer(HkEntityRecognizer):
     """Names of people in English or romanised Cantonese, surname-first or given-first."""
 
     ENTITY = EntityType.PERSON
@@ -129,15 +129,7 @@ class RomanisedNameRecognizer(EntityRecognizer):
             + r")(?![A-Za-z])",
             re.IGNORECASE,
         )
-        super().__init__(
-            supported_entities=[self.ENTITY.value],
-            name=type(self).__name__,
-            supported_language="en",
-            country_code="hk",
-        )
-
-    def load(self) -> None:
-        """Nothing to load: the patterns are compiled in the constructor."""
+        super().__init__()
 
     def analyze(
         self, text: str, entities: list[str], nlp_artifacts: NlpArtifacts | None = None
