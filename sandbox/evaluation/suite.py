@@ -50,6 +50,8 @@ def evaluate_model(
     *,
     seed: int,
     n_boot: int = 200,
+    robustness_limit: int | None = None,
+    explain_rows: int | None = None,
 ) -> list[Evaluation]:
     """Standard evaluations of one fitted model on the test split.
 
@@ -62,6 +64,8 @@ def evaluate_model(
         decisions: Its 0/1 test decisions at the operating point.
         seed: Seed for bootstrap and sampling.
         n_boot: Bootstrap resamples for confidence intervals.
+        robustness_limit: At most this many robustness texts (a costly model's budget).
+        explain_rows: Rows given per-decision reasons, instead of ``exp.explain_rows``.
     """
     y = data.test[data.target].to_numpy().astype(int)
     if len(y) > 20_000:
@@ -88,18 +92,19 @@ def evaluate_model(
                 ["HKMA-AI-8", "HKMA-BDAI-FAIR"],
             )
         )
-    evaluations.append(_explain(exp, data, estimator, scores, y, seed))
-    evaluations.append(_robustness(exp, params, data, estimator, seed))
+    rows = exp.explain_rows if explain_rows is None else explain_rows
+    evaluations.append(_explain(exp, data, estimator, scores, y, seed, rows))
+    evaluations.append(_robustness(exp, params, data, estimator, seed, robustness_limit))
     return evaluations
 
 
 def _explain(
-    exp: Any, data: Any, estimator: Any, scores: np.ndarray, y: np.ndarray, seed: int
+    exp: Any, data: Any, estimator: Any, scores: np.ndarray, y: np.ndarray, seed: int, rows: int
 ) -> Evaluation:
     x_test = data.test[data.inputs]
     result = global_importance(estimator, x_test, y, seed=seed, n_repeats=3, max_rows=3000)
-    if exp.explain_rows > 0:
-        top = np.argsort(-scores, kind="stable")[: exp.explain_rows]
+    if rows > 0:
+        top = np.argsort(-scores, kind="stable")[:rows]
         background = data.train[data.inputs].sample(n=min(len(data.train), 2000), random_state=seed)
         # Occlusion in log-odds: near-certain scores (0.999...) still show which inputs matter.
         reasons = decision_reasons(
@@ -119,7 +124,9 @@ def _explain(
     return result
 
 
-def _robustness(exp: Any, params: Any, data: Any, estimator: Any, seed: int) -> Evaluation:
+def _robustness(
+    exp: Any, params: Any, data: Any, estimator: Any, seed: int, limit: int | None = None
+) -> Evaluation:
     if exp.robustness_set is None:
         return Evaluation.not_assessed(
             "robustness",
@@ -128,6 +135,13 @@ def _robustness(exp: Any, params: Any, data: Any, estimator: Any, seed: int) -> 
             ["HKMA-AI-5"],
         )
     texts, labels, variants = exp.robustness_set(params, data)
+    note = ""
+    if limit is not None and len(texts) > limit:
+        keep = _stratified_positions(np.asarray(labels), limit, seed)
+        texts = [texts[i] for i in keep]
+        labels = np.asarray(labels)[keep]
+        variants = {name: [values[i] for i in keep] for name, values in variants.items()}
+        note = f"run on {len(keep)} texts (the model's evaluation budget), not the full set"
     column = data.inputs[0]
     threshold = exp.operating_threshold(params)
     result = robustness(
@@ -144,7 +158,20 @@ def _robustness(exp: Any, params: Any, data: Any, estimator: Any, seed: int) -> 
     for example in result.evidence.get("examples", []):
         example.pop("original", None)
         example.pop("perturbed", None)
+    if note:
+        result.notes.append(note)
     return result
+
+
+def _stratified_positions(labels: np.ndarray, limit: int, seed: int) -> list[int]:
+    """``limit`` positions keeping the label mix (seeded, in original order)."""
+    rng = np.random.default_rng(seed)
+    keep: list[int] = []
+    for value in np.unique(labels):
+        where = np.flatnonzero(labels == value)
+        share = max(1, round(limit * len(where) / len(labels)))
+        keep.extend(rng.choice(where, size=min(share, len(where)), replace=False).tolist())
+    return sorted(keep)[:limit] if len(keep) > limit else sorted(keep)
 
 
 def evaluate_data(data: Any) -> list[Evaluation]:

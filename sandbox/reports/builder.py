@@ -67,7 +67,9 @@ _METRIC_LABELS = {
     "precision_at_capacity": "Precision at capacity",
     "recall_at_capacity": "Recall at capacity",
     "expected_cost": "Expected cost (HK$)",
-    "cv_f1_sms_mean": "F1, SMS 5-fold CV",
+    "cv_f1_sms_mean": "F1, SMS k-fold CV",
+    "sample.f1": "F1 on the LLM's test sample",
+    "sample.auprc": "AUPRC on the LLM's test sample",
     "brier": "Brier score",
     "ece": "Expected calibration error",
 }

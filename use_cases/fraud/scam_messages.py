@@ -3,7 +3,10 @@
 Data: the real SMS Spam Collection (English) plus a generated Hong Kong scam/ham set in English,
 Traditional Chinese and Cantonese whose test side holds out whole template families.
 Baseline: word TF-IDF + logistic regression. Challenger: character n-grams (which carry Chinese
-text) combined with MiniLM sentence embeddings, + logistic regression.
+text) combined with MiniLM sentence embeddings, + logistic regression. Third model (role ``llm``):
+a few-shot LLM classifier through the model gateway, scored from label-token probabilities on a
+fixed stratified sample of the test split so that it fits a CPU budget; ``sample.*`` metrics give
+every model's figures on that same sample.
 """
 
 from __future__ import annotations
@@ -80,6 +83,21 @@ class ChallengerParams(BaseModel):
     embedding_batch_size: int = Field(64, ge=1, le=1024)
 
 
+class LLMParams(BaseModel):
+    """The LLM classifier (third model): which catalogue model, how many shots, its budget."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    enabled: bool = True
+    model: str | None = Field(None, description="Catalogue model name; None: the default")
+    shots_per_class: int = Field(3, ge=0, le=10, description="0 is zero-shot")
+    sample: int = Field(
+        240, ge=20, le=100_000, description="Test messages scored (fixed stratified sample)"
+    )
+    robustness_limit: int = Field(16, ge=0, description="Robustness texts for the LLM")
+    explain_rows: int = Field(2, ge=0, description="Decisions explained by occlusion")
+
+
 class ScamMessagesParams(ExperimentParams):
     """Parameters of fraud/scam_messages (YAML: use_cases/fraud/configs/scam_messages.yaml)."""
 
@@ -96,6 +114,7 @@ class ScamMessagesParams(ExperimentParams):
     )
     baseline: BaselineParams = BaselineParams()
     challenger: ChallengerParams = ChallengerParams()
+    llm: LLMParams = LLMParams()
 
 
 def load_sms_spam(path: Path) -> pd.DataFrame:
@@ -319,11 +338,58 @@ def build_challenger(params: ScamMessagesParams, cache_dir: Path, device: str = 
     )
 
 
+def llm_sample_rows(params: ScamMessagesParams, data: PreparedData) -> np.ndarray:
+    """Positions of the fixed test sample the LLM scores: stratified by segment and label."""
+    test = data.test
+    n = min(params.llm.sample, len(test))
+    positions = np.arange(len(test))
+    if n >= len(test):
+        return positions
+    strata = test["segment"].astype(str) + "/" + test["label"].astype(str)
+    if strata.value_counts().min() < 2:
+        strata = test["label"]
+    chosen, _ = train_test_split(positions, train_size=n, stratify=strata, random_state=params.seed)
+    return np.sort(chosen)
+
+
+def llm_candidate(params: ScamMessagesParams, data: PreparedData, ctx: RunContext) -> Candidate:
+    """The few-shot LLM classifier behind the gateway, on the fixed test sample."""
+    from use_cases.fraud.llm_classifier import LLMScamClassifier
+
+    classifier = LLMScamClassifier(
+        model=params.llm.model,
+        shots_per_class=params.llm.shots_per_class,
+        seed=params.seed,
+        settings=ctx.settings,
+        progress=ctx.progress,
+    )
+    card = classifier._gateway().card
+    shots = params.llm.shots_per_class
+    return Candidate(
+        name=f"llm_{'fewshot' if shots else 'zeroshot'}_{card.name.split('/')[-1].lower()}",
+        role="llm",
+        description=(
+            f"{card.name} ({card.provider}) prompted "
+            + (f"with {2 * shots} examples from the training split" if shots else "zero-shot")
+            + "; score = probability of the answer 'scam' vs 'legitimate' from the first "
+            f"answer token; scored on a fixed stratified sample of {params.llm.sample} test "
+            "messages (CPU budget)"
+        ),
+        estimator=classifier,
+        provenance=[card.to_provenance()],
+        test_rows=llm_sample_rows(params, data),
+        robustness_limit=params.llm.robustness_limit,
+        explain_rows=params.llm.explain_rows,
+        describe=classifier.describe,
+    )
+
+
 def candidates(params: ScamMessagesParams, data: PreparedData, ctx: RunContext) -> list[Candidate]:
     sklearn_provenance = _sklearn_provenance()
     challenger_provenance = [sklearn_provenance]
     if params.challenger.use_embeddings:
         challenger_provenance.append(minilm_provenance())
+    llm = [llm_candidate(params, data, ctx)] if params.llm.enabled else []
     return [
         Candidate(
             name="word_tfidf_lr",
@@ -341,6 +407,7 @@ def candidates(params: ScamMessagesParams, data: PreparedData, ctx: RunContext) 
             estimator=build_challenger(params, ctx.cache_dir, ctx.device),
             provenance=challenger_provenance,
         ),
+        *llm,
     ]
 
 
@@ -372,6 +439,25 @@ def score(params: ScamMessagesParams, data: PreparedData, scores: np.ndarray) ->
             for column in data.slices
         },
     )
+
+
+def extra_metrics(
+    candidate: Candidate, data: PreparedData, params: ScamMessagesParams, ctx: RunContext
+) -> dict[str, float]:
+    """SMS cross-validation (trained models) and ``sample.*``: metrics on the LLM's sample."""
+    metrics: dict[str, float] = {}
+    if params.llm.enabled:
+        if candidate.test_rows is None:  # data is the whole test split: cut it to the sample
+            sample = data.test.iloc[llm_sample_rows(params, data)]
+            scores = candidate.estimator.predict_proba(sample[data.inputs])[:, 1]
+        else:  # data is already the sample, scored (and cached) by the model
+            sample = data.test
+            scores = candidate.estimator.predict_proba(sample[data.inputs])[:, 1]
+        values = binary_metrics(sample["label"].to_numpy(), scores, params.threshold)
+        metrics.update({f"sample.{k}": values[k] for k in ("f1", "auprc", "roc_auc", "n")})
+    if candidate.role != "llm":
+        metrics.update(sms_cross_validation(candidate, data, params, ctx))
+    return metrics
 
 
 def sms_cross_validation(
@@ -442,6 +528,8 @@ def scam_messages() -> Experiment:
         key_metrics=(
             "f1",
             "auprc",
+            "sample.f1",
+            "sample.auprc",
             "cv_f1_sms_mean",
             "f1.segment.hk_en",
             "f1.segment.hk_zh-Hant",
@@ -449,7 +537,7 @@ def scam_messages() -> Experiment:
         ),
         operating_threshold=lambda params: params.threshold,
         operating_point=lambda params: f"scam score >= {params.threshold:g}",
-        extra_metrics=sms_cross_validation,
+        extra_metrics=extra_metrics,
         default_config=HERE / "configs" / "scam_messages.yaml",
         robustness_set=robustness_set,
         governance=Governance(

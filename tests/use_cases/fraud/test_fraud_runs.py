@@ -25,7 +25,20 @@ SMALL_TRANSACTIONS = [
     "review_capacity_per_day=10",
     "challenger.max_iter=60",
 ]
-SMALL_SCAM = ["sms_sample=800", "hk_per_family=4", "cv_folds=2", "robustness_sample=60"]
+SMALL_SCAM = [
+    "sms_sample=800",
+    "hk_per_family=4",
+    "cv_folds=2",
+    "robustness_sample=60",
+    "llm.enabled=false",
+]
+SMALL_LLM = [
+    "llm.enabled=true",
+    "llm.sample=24",
+    "llm.shots_per_class=1",
+    "llm.robustness_limit=4",
+    "llm.explain_rows=1",
+]
 
 
 def _client(settings: Settings) -> mlflow.MlflowClient:
@@ -127,8 +140,14 @@ def test_same_seed_gives_identical_metrics(settings: Settings) -> None:
 
 
 def test_scam_messages_run_scores_text_through_pyfunc(settings: Settings) -> None:
-    record = sandbox.run_experiment("fraud", "scam_messages", overrides=SMALL_SCAM)
-    assert {m.role for m in record.models} == {"baseline", "challenger"}
+    from sandbox.models.embedded import embedded_status
+
+    usable, reason = embedded_status()
+    if not usable:
+        pytest.skip(reason)
+    record = sandbox.run_experiment("fraud", "scam_messages", overrides=SMALL_SCAM + SMALL_LLM)
+    assert [m.role for m in record.models] == ["baseline", "challenger", "llm"]
+    _check_llm_candidate(record, settings)
     challenger = record.model("challenger")
     for key in (
         "f1",
@@ -150,6 +169,33 @@ def test_scam_messages_run_scores_text_through_pyfunc(settings: Settings) -> Non
     scores = np.asarray(model.predict(pd.DataFrame({"text": texts})))
     assert scores.shape == (3, 2)
     assert scores[0, 1] > scores[1, 1]
+
+
+def _check_llm_candidate(record: sandbox.RunRecord, settings: Settings) -> None:
+    """The LLM classifier ran through the gateway on its fixed sample and is in the report."""
+    llm = record.model("llm")
+    assert llm.metrics["n"] == 24 and llm.metrics["sample.n"] == 24
+    assert 0.0 <= llm.metrics["roc_auc"] <= 1.0
+    # like-for-like: the trained models are also scored on the LLM's sample
+    assert record.model("challenger").metrics["sample.n"] == 24
+    assert "cv_f1_sms_mean" not in llm.metrics
+    assert llm.provenance[0].name == "HuggingFaceTB/SmolLM2-135M-Instruct"
+    assert llm.model_uri.endswith("model/model.json")
+    described = json.loads(Path(mlflow.artifacts.download_artifacts(llm.model_uri)).read_text())
+    assert described["labels"] == ["scam", "legitimate"] and len(described["examples"]) == 2
+    assert any(v.threshold.metric == "auprc" for v in llm.verdicts)  # same test thresholds
+    entries = [
+        json.loads(line)
+        for line in settings.audit_log_path.read_text(encoding="utf-8").splitlines()
+        if '"model.score"' in line
+    ]
+    assert entries and entries[0]["details"]["purpose"] == "fraud/scam_messages llm classifier"
+    assert sum(e["details"]["items"] for e in entries) >= 24
+    from sandbox.reports.builder import build_report
+
+    html = build_report(record.run_id, fmt="html", log_to_mlflow=False).html_path
+    text = html.read_text(encoding="utf-8")
+    assert llm.name in text and "F1 on the LLM&#39;s test sample" in text
 
 
 def test_mlflow_project_run_id_is_reused_as_parent(
