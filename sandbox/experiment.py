@@ -232,6 +232,11 @@ class Experiment:
     aligned 1:1 with the texts) for the robustness scorer; text models only."""
     explain_rows: int = 5
     """How many of the highest-scored test rows get per-decision reasons in the report."""
+    extra_evaluations: (
+        Callable[[Any, PreparedData, Candidate, np.ndarray, RunContext], list[Evaluation]] | None
+    ) = None
+    """Optional use-case evaluations of a fitted candidate (e.g. LLM-written alert explanations
+    scored for faithfulness); they join the standard ones in the RunRecord and the report."""
 
     @property
     def qualified_name(self) -> str:

@@ -333,6 +333,8 @@ def _run_candidate(
             robustness_limit=candidate.robustness_limit,
             explain_rows=candidate.explain_rows,
         )
+        if exp.extra_evaluations is not None:
+            evaluations.extend(exp.extra_evaluations(params, data, candidate, scores, ctx))
         ctx.progress(f"Evaluating {candidate.name}", 1, 1)
         for key, value in suite.flat_metrics(evaluations).items():
             metrics.setdefault(key, value)

@@ -13,6 +13,7 @@ SMALL = [
     "test_days=7",
     "review_capacity_per_day=10",
     "challenger.max_iter=40",
+    "explanations.enabled=false",
 ]
 
 

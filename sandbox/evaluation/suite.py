@@ -28,6 +28,7 @@ GENAI_SCORERS = (
     "disclosure",
     "handover",
     "prompt_injection",
+    "explanation_faithfulness",
 )
 
 

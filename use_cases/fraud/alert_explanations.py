@@ -315,15 +315,15 @@ is yes / non-zero; ``name>n`` a threshold; ``name=value`` a categorical value)."
 class ExplanationParams(BaseModel):
     """How many alerts get a generated explanation: a stated time budget on CPU, more on a GPU.
 
-    At ~7 s per explanation for the embedded SmolLM2-135M on two CPU cores, the CPU default of 10
-    alerts keeps the step near 70 s (plus ~30 s for the first model load).
+    At ~7 s per explanation for the embedded SmolLM2-135M on two CPU cores, the CPU default of 6
+    alerts keeps the step near 45 s (plus ~30 s for the first model load).
     """
 
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = True
     model: str | None = Field(None, description="Catalogue model; None is the default model")
-    max_alerts_cpu: int = Field(10, ge=0, le=1000, description="Alerts explained on CPU")
+    max_alerts_cpu: int = Field(6, ge=0, le=1000, description="Alerts explained on CPU")
     max_alerts_gpu: int = Field(200, ge=0, le=100_000, description="Alerts explained on a GPU")
     max_new_tokens: int = Field(96, ge=16, le=1024)
 

@@ -24,6 +24,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, OrdinalEncoder, StandardScaler
 
+from sandbox.evaluation.base import Evaluation
 from sandbox.evaluation.classification import (
     binary_metrics,
     capacity_metrics,
@@ -43,6 +44,11 @@ from sandbox.experiment import (
     Scores,
 )
 from sandbox.registry import experiment
+from use_cases.fraud.alert_explanations import (
+    ExplanationParams,
+    explain_alerts,
+    explanation_evaluation,
+)
 from use_cases.fraud.transactions_data import (
     CATEGORICAL_COLUMNS,
     FAIRNESS_COLUMNS,
@@ -98,6 +104,7 @@ class TransactionsParams(ExperimentParams):
     threshold: float = Field(0.5, gt=0, lt=1, description="Score threshold for threshold metrics")
     baseline: LogisticParams = LogisticParams()
     challenger: BoostingParams = BoostingParams()
+    explanations: ExplanationParams = ExplanationParams()
 
 
 def _fingerprint(frame: pd.DataFrame) -> str:
@@ -292,6 +299,42 @@ def candidates(params: TransactionsParams, data: PreparedData, ctx: RunContext) 
     ]
 
 
+def alert_explanations(
+    params: TransactionsParams,
+    data: PreparedData,
+    candidate: Candidate,
+    scores: np.ndarray,
+    ctx: RunContext,
+) -> list[Evaluation]:
+    """The challenger's top alerts explained by an LLM for investigators, scored for faithfulness.
+
+    Capped on CPU (``explanations.max_alerts_cpu``); a GPU-served model lifts the cap.
+    """
+    if candidate.role != "challenger" or not params.explanations.enabled:
+        return []
+    from sandbox.models.gateway import Gateway, GatewayPolicy
+
+    gateway = Gateway(
+        ctx.settings,
+        params.explanations.model,
+        policy=GatewayPolicy(deterministic=True, seed=params.seed),
+    )
+    try:
+        on_gpu = ctx.device == "cuda"  # a GPU node: the GPU cap applies
+        alerted = flag_top_per_day(params, data, scores).astype(bool)
+        explanations = explain_alerts(
+            gateway,
+            data.test.loc[alerted],
+            scores[alerted],
+            max_alerts=params.explanations.max_alerts(on_gpu),
+            max_new_tokens=params.explanations.max_new_tokens,
+            progress=lambda done, total: ctx.progress("Explaining alerts (LLM)", done, total),
+        )
+    finally:
+        gateway.close()
+    return [explanation_evaluation(explanations)]
+
+
 def flag_top_per_day(
     params: TransactionsParams, data: PreparedData, scores: np.ndarray
 ) -> np.ndarray:
@@ -368,6 +411,7 @@ def transactions() -> Experiment:
         ),
         operating_threshold=lambda params: None,
         flag=flag_top_per_day,
+        extra_evaluations=alert_explanations,
         operating_point=lambda params: f"top {params.review_capacity_per_day} alerts per day",
         default_config=HERE / "configs" / "transactions.yaml",
         governance=Governance(

@@ -33,13 +33,13 @@ def home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def environment(home: Path, tmp_path_factory: pytest.TempPathFactory):
+def environment(home: Path, shared_cache: Path):
     with pytest.MonkeyPatch.context() as patch:
         for key in ("MLFLOW_RUN_ID", "MLFLOW_TRACKING_URI", "SANDBOX_TRACKING_URI"):
             patch.delenv(key, raising=False)
         patch.setenv("SANDBOX_HOME", str(home))
         patch.setenv("SANDBOX_DATA_DIR", str(PROJECT_ROOT / "data"))
-        patch.setenv("SANDBOX_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
+        patch.setenv("SANDBOX_CACHE_DIR", str(shared_cache))
         patch.setenv("SANDBOX_TENANT", "test-bank")
         patch.setenv("SANDBOX_USER", "dev-alice")
         patch.setenv("SANDBOX_ROLE", "data_scientist")
@@ -56,7 +56,18 @@ def client() -> mlflow.MlflowClient:
 
 @pytest.fixture(scope="module")
 def record(environment) -> sandbox.RunRecord:
-    return sandbox.run_experiment("fraud", "transactions", overrides=SMALL_TRANSACTIONS)
+    from sandbox.models.embedded import embedded_status
+
+    explanations = ["explanations.enabled=false"]
+    if embedded_status()[0]:  # two LLM-written alert explanations, so section 11 shows them
+        explanations = [
+            "explanations.enabled=true",
+            "explanations.max_alerts_cpu=2",
+            "explanations.max_new_tokens=48",
+        ]
+    return sandbox.run_experiment(
+        "fraud", "transactions", overrides=SMALL_TRANSACTIONS + explanations
+    )
 
 
 @needs_poppler
@@ -193,3 +204,16 @@ def test_pdf_renders_chinese_text(tmp_path: Path) -> None:
     assert "詐騙短訊" in text
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
     assert "WenQuanYi" in fonts
+
+
+def test_llm_alert_explanations_are_scored_and_shown(record: sandbox.RunRecord) -> None:
+    challenger = record.model("challenger")
+    evaluation = challenger.evaluation("explanation_faithfulness")
+    if evaluation is None:
+        pytest.skip("the embedded chat model is not installed")
+    assert evaluation.status == "assessed" and evaluation.metrics["explanations"] == 2
+    assert 0.0 <= evaluation.metrics["faithfulness_rate"] <= 1.0
+    assert any(v.threshold.metric == "faithfulness_rate" for v in challenger.verdicts)
+    html = build_report(record.run_id, fmt="html").html_path.read_text(encoding="utf-8")
+    assert "LLM-written alert explanations" in html
+    assert evaluation.evidence["rows"][0]["excerpt"][:40] in html.replace("&#39;", "'")

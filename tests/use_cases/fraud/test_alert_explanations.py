@@ -215,7 +215,7 @@ def test_explain_alerts_takes_the_top_scores_and_scores_faithfulness(
 
 def test_params_cap_alerts_on_cpu_and_lift_the_cap_on_gpu() -> None:
     params = ExplanationParams()
-    assert params.max_alerts(on_gpu=False) == 10
+    assert params.max_alerts(on_gpu=False) == 6
     assert params.max_alerts(on_gpu=True) == 200
     assert ExplanationParams(enabled=False).max_alerts(on_gpu=True) == 0
     with pytest.raises(ValidationError, match="max_alert_cpu"):

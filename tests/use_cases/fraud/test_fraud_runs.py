@@ -24,6 +24,7 @@ SMALL_TRANSACTIONS = [
     "test_days=7",
     "review_capacity_per_day=10",
     "challenger.max_iter=60",
+    "explanations.enabled=false",
 ]
 SMALL_SCAM = [
     "sms_sample=800",
