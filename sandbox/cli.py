@@ -173,15 +173,16 @@ def runs(
     table = Table(title=f"Recent runs ({len(summaries)}, newest first)", show_lines=True)
     table.add_column("started (UTC) / status / run id", overflow="fold", min_width=16)
     table.add_column("experiment / user", overflow="fold", min_width=14)
-    table.add_column("metric: baseline | challenger", no_wrap=True)
+    table.add_column("metric: baseline | challenger | llm", no_wrap=True)
     for summary in summaries:
         by_metric: dict[str, dict[str, float]] = {}
         for key, value in summary.metrics.items():
             role, _, metric = key.partition(".")
-            if role in ("baseline", "challenger"):
+            if role in ("baseline", "challenger", "llm"):
                 by_metric.setdefault(metric, {})[role] = value
         lines = [
             f"{metric} {_fmt(roles.get('baseline'))} | {_fmt(roles.get('challenger'))}"
+            + (f" | {_fmt(roles['llm'])}" if "llm" in roles else "")
             for metric, roles in by_metric.items()
         ]
         if "findings" in summary.metrics:
@@ -224,8 +225,10 @@ def demo() -> None:
             f", against champion run {result.compared_run_id}" if result.compared_run_id else ""
         )
         console.print(f"  - {result.pdf_path} ({result.pages} pages{against})", soft_wrap=True)
+    durations = ", ".join(f"{r.experiment} {r.duration_seconds:.0f} s" for r in records)
     console.print(
-        f"\nFinished {len(records)} experiments in {time.perf_counter() - started:.0f} s.\n"
+        f"\nFinished {len(records)} experiments in {time.perf_counter() - started:.0f} s "
+        f"({durations}; device {records[0].environment.device if records else '-'}).\n"
         "Where to look next:\n"
         f"  - MLflow UI:   mlflow ui --backend-store-uri {settings.resolved_tracking_uri}\n"
         "  - Recent runs: sandbox runs\n"

@@ -87,6 +87,7 @@ def test_models_page_lists_providers_and_chats_through_the_gateway(settings: Set
     assert {"embedded", "hf-local", "openai-compatible"} <= providers
     at.text_area(key="chat_prompt").input("My HKID is A123456(3). Say hello.")
     at.slider(key="chat_tokens").set_value(8)
+    at.run()  # the Send button is enabled once there is a message
     at.button(key="chat_send").click()
     at.run()
     assert not at.exception, at.exception

@@ -12,18 +12,18 @@ Providers, all serving SmolLM2-135M-Instruct, so that only the path differs:
   device's in-process model (``embedded`` on CPU, ``hf-local`` on CUDA) in a temporary
   SANDBOX_HOME; compared with the provider it wraps, the difference is the gateway's cost.
 
-For each: load seconds; tokens/s of greedy 64-token answers to fixed prompts (completion tokens
-over wall-clock seconds of the calls); p50/p95 latency of a 32-token answer and of few-shot
-label scoring (steady state: the shared few-shot prefix is warm, as for every item of a
-classification run but the first); ``generate_batch`` of 4 conversations against the same 4
-one at a time (in-process providers). Calls are interleaved across providers, in rotating order,
-so that a change in machine load hits all alike. Embeddings: MiniLM sentences/s at batch 1 (the
-baseline) and batch 64 in-process, and through the server's ``/v1/embeddings``.
+For each: load seconds; tokens/s of greedy 64-token answers (32 with ``--quick``) to fixed
+prompts (completion tokens over wall-clock seconds of the calls); p50/p95 latency of a 32-token
+answer and of few-shot label scoring (steady state: the shared few-shot prefix is warm, as for
+every item of a classification run but the first); ``generate_batch`` of 4 conversations against
+the same 4 one at a time (in-process providers). Calls are interleaved across providers, in
+rotating order, so that a change in machine load hits all alike. Embeddings: MiniLM sentences/s
+at batch 1 (the baseline) and batch 64 in-process, and through the server's ``/v1/embeddings``.
 
 Usage::
 
     python -m benchmarks.models.run                  # -> benchmarks/results/models.json
-    python -m benchmarks.models.run --quick          # fewer repeats (a few minutes)
+    python -m benchmarks.models.run --quick          # fewer, shorter calls (~3 min on 2 cores)
     python -m benchmarks.models.run --device cuda    # -> benchmarks/results/models-cuda.json
 """
 
@@ -43,7 +43,7 @@ from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -65,8 +65,11 @@ from benchmarks.models.workload import (
     sentences,
 )
 from sandbox.config import PROJECT_ROOT, load_settings
-from sandbox.errors import SandboxError
+from sandbox.errors import PrerequisiteError, SandboxError
 from sandbox.models.base import ChatModel, GenerationConfig, Message
+
+if TYPE_CHECKING:
+    from sandbox.models.gateway import Gateway
 
 BASELINE = "embedded"
 EMBEDDING_BASELINE = "minilm-batch-1"
@@ -113,22 +116,25 @@ class Plan:
 
 QUICK = Plan(
     prompts=BATCH_CONVERSATIONS,
-    latency_repeats=5,
-    label_calls=20,
+    latency_repeats=3,
+    label_calls=10,
     batch_repeats=1,
-    sentences_per_pass=256,
+    sentences_per_pass=128,
     embedding_passes=1,
     cold_load=False,
+    max_new_tokens=32,
 )
+"""About three minutes on two busy cores; 32-token answers, so tokens/s reads a little low."""
 FULL = Plan(
     prompts=len(THROUGHPUT_PROMPTS),
-    latency_repeats=12,
+    latency_repeats=10,
     label_calls=20,
     batch_repeats=2,
-    sentences_per_pass=512,
-    embedding_passes=3,
+    sentences_per_pass=256,
+    embedding_passes=2,
     cold_load=True,
 )
+"""About eight minutes on two busy cores."""
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,7 +178,7 @@ def chat_subject(provider: str, model: ChatModel, device: str) -> Subject:
     )
 
 
-def gateway_subject(gateway: Any, device: str) -> Subject:
+def gateway_subject(gateway: Gateway, device: str) -> Subject:
     """The gateway's ``chat`` and per-item ``label_probabilities`` as a benchmark subject."""
 
     def generate(messages: list[Message], config: GenerationConfig) -> Generation:
@@ -201,8 +207,9 @@ def measure_chat(
     """Warm every subject up, then time the same calls on each, interleaved.
 
     Returns:
-        The timed calls per subject, and the seconds of each one's warm-up (a 4-token answer and
-        one label scoring that computes the few-shot prefix; the gateway's loads its analyzer).
+        The timed calls per subject, and the seconds of each one's warm-up: a 4-token answer and
+        one label scoring that computes the few-shot prefix (the gateway's also loads its PII
+        analyzer).
     """
     names = list(subjects)
     samples = {name: ProviderSamples() for name in names}
@@ -337,8 +344,9 @@ def run(plan: Plan, device: str, cache_dir: Path, console: Console) -> dict[str,
         }
         if embedded.loaded_from != "gguf" and plan.cold_load:
             console.print("  de-quantising the GGUF file into a temporary cache (cold load) ...")
-            _, cold = _timed(lambda: EmbeddedChatModel(tmp / "cold-cache").load())
+            cold_model, cold = _timed(lambda: EmbeddedChatModel(tmp / "cold-cache").load())
             loads["embedded"]["gguf_dequantise_s"] = round(cold, 3)
+            del cold_model
             gc.collect()
         checkpoint = cache_dir / CACHE_SUBDIR / embedded.card.weights_sha256[:12]
         hf_local, seconds = _timed(lambda: HFLocalChatModel(checkpoint, device=device).load())
@@ -346,8 +354,12 @@ def run(plan: Plan, device: str, cache_dir: Path, console: Console) -> dict[str,
         wrapped = "embedded"
         if device == "cuda":
             twin, wrapped = HFLocalChatModel(checkpoint, device=device).load(), "hf-local"
-        settings = load_settings(
-            home=tmp / "home", cache_dir=cache_dir, tenant="benchmark", user="benchmark"
+        settings = load_settings(  # a role that may call models and may not re-identify
+            home=tmp / "home",
+            cache_dir=cache_dir,
+            tenant="benchmark",
+            user="benchmark",
+            role="data_scientist",
         )
         policy = GatewayPolicy(deterministic=True)
         gateway, seconds = _timed(lambda: Gateway(settings, chat_model=twin, policy=policy))
@@ -513,16 +525,19 @@ def print_report(result: dict[str, Any], console: Console) -> None:
     console.print(table)
     for wrapper, overhead in chat["wrapper_overhead"].items():
         console.print(
-            f"{wrapper} over {overhead['wraps']}: {overhead['generate_p50_overhead_ms']:+.1f} ms "
-            f"per {result['plan']['latency_tokens']}-token answer, "
-            f"{overhead['label_p50_overhead_ms']:+.1f} ms per label call (p50)",
+            f"{wrapper} over {overhead['wraps']} (median of same-round differences): "
+            f"{overhead['generate_paired_overhead_ms']:+.1f} ms per "
+            f"{result['plan']['latency_tokens']}-token answer, "
+            f"{overhead['label_paired_overhead_ms']:+.1f} ms per label call",
             highlight=False,
         )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.models.run", description=__doc__)
-    parser.add_argument("--quick", action="store_true", help="fewer repeats (a few minutes)")
+    parser.add_argument(
+        "--quick", action="store_true", help="fewer, shorter calls (~3 minutes on 2 cores)"
+    )
     parser.add_argument(
         "--device",
         choices=("cpu", "cuda"),
@@ -552,10 +567,15 @@ def main(argv: list[str] | None = None) -> int:
     )
     plan = QUICK if args.quick else FULL
     try:
-        if args.device == "cuda":
-            from sandbox.compute.devices import select_device
+        if args.device == "cuda":  # before any model loads; never a silent fall-back to the CPU
+            from sandbox.compute.devices import cuda_available
 
-            select_device("cuda")  # before any model loads: no silent fall-back to the CPU
+            if not cuda_available():
+                raise PrerequisiteError(
+                    "--device cuda: no CUDA device is usable here (torch.cuda.is_available() is "
+                    "False); leave out --device for the CPU numbers, or run on a GPU node with a "
+                    "CUDA build of torch (see benchmarks/README.md)"
+                )
         cache_dir = (args.cache_dir or load_settings().resolved_cache_dir).expanduser().resolve()
         facts = environment_facts(args.device, load_average)
         console.print(

@@ -152,8 +152,9 @@ def compare(
     baseline_summary: Mapping[str, Any],
     baseline_samples: ProviderSamples,
 ) -> dict[str, Any]:
-    """A provider against a baseline measured in the same run: speed ratios, p50 overheads and
-    whether both did the same work (same greedy answers, same label probabilities)."""
+    """A provider against a baseline measured in the same run: speed ratios, p50 overheads (as a
+    difference of medians and as the median of same-round differences) and whether both did the
+    same work (same greedy answers, same label probabilities)."""
 
     def p50(which: Mapping[str, Any], task: str) -> float:
         return float(which[task]["p50_s"])
@@ -165,10 +166,24 @@ def compare(
             2,
         )
     }
-    for task, key in (("latency_generate", "generate"), ("latency_label_scoring", "label")):
+    for task, key, mine, theirs in (
+        (
+            "latency_generate",
+            "generate",
+            samples.latency_generate,
+            baseline_samples.latency_generate,
+        ),
+        ("latency_label_scoring", "label", samples.latency_label, baseline_samples.latency_label),
+    ):
         result[f"{key}_p50_ratio"] = round(p50(summary, task) / p50(baseline_summary, task), 2)
         result[f"{key}_p50_overhead_ms"] = round(
             1000 * (p50(summary, task) - p50(baseline_summary, task)), 1
+        )
+        # Call i of both was made in the same round, moments apart: the median difference of
+        # these pairs is less exposed to a drifting machine load than the difference of medians.
+        paired = [a - b for a, b in zip(mine, theirs, strict=False)]
+        result[f"{key}_paired_overhead_ms"] = (
+            round(1000 * float(np.median(paired)), 1) if paired else None
         )
     pairs = list(zip(samples.generations, baseline_samples.generations, strict=False))
     result["same_greedy_text"] = round(

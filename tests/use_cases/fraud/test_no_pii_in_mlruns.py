@@ -43,7 +43,17 @@ CANARY_MESSAGES = [
     ),
     (f"Your statement for {CANARIES['address']} is ready in the app.", 0),
 ]
-SMALL = ["sms_sample=600", "hk_per_family=4", "cv_folds=2", "challenger.use_embeddings=false"]
+SMALL = [
+    "sms_sample=600",
+    "hk_per_family=4",
+    "cv_folds=2",
+    "challenger.use_embeddings=false",
+    # the LLM classifier stays in (its prompt and examples are logged), on a small sample
+    "llm.sample=20",
+    "llm.shots_per_class=1",
+    "llm.robustness_limit=4",
+    "llm.explain_rows=1",
+]
 
 
 def _known_structured_values(frame: pd.DataFrame) -> set[str]:
