@@ -17,7 +17,7 @@ export TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS :=
 export OMP_WAIT_POLICY := PASSIVE
 export RAY_USAGE_STATS_ENABLED := 0
 
-.PHONY: install data demo test test-all ui bench lint mlflow-ui clean
+.PHONY: install data demo test test-all ui bench bench-gpu lint mlflow-ui clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -56,6 +56,10 @@ mlflow-ui: install  ## MLflow's own UI over the sandbox store
 bench: data  ## benchmarks, JSON results under benchmarks/results/
 	$(BIN)/python -m benchmarks.fraud
 	$(BIN)/python -m benchmarks.pii.run
+	$(BIN)/python -m benchmarks.models.run
+
+bench-gpu: install  ## the model benchmark on CUDA (hf-local in bf16); errors clearly without a GPU
+	$(BIN)/python -m benchmarks.models.run --device cuda
 
 lint: install
 	$(BIN)/ruff check sandbox use_cases tests app.py benchmarks
