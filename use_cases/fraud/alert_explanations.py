@@ -122,6 +122,21 @@ _TIMES = {"amount_to_usual", "amount_to_previous_payment"}
 _PERCENT = {"amount_to_balance_pct"}
 _NONE_TEXT = {"amount_to_usual": "none (first transaction of the customer)"}
 
+_LIMIT_CHANGE = [
+    "limit change",
+    "limit changed",
+    "limit increase",
+    "limit was raised",
+    "limit was increased",
+    "raised the limit",
+    "increased the limit",
+    "raised the daily limit",
+    "increased the daily limit",
+    "raised their daily limit",
+    "increased their daily limit",
+]
+"""Phrases claiming a recent limit change (both limit features support them)."""
+
 FEATURE_TERMS: dict[str, list[str]] = {
     # Features that are on or off.
     "is_new_device": [
@@ -174,32 +189,8 @@ FEATURE_TERMS: dict[str, list[str]] = {
         "payee is flagged",
         "payee has been flagged",
     ],
-    "limit_changed_24h": [
-        "limit change",
-        "limit changed",
-        "limit increase",
-        "limit was raised",
-        "limit was increased",
-        "raised the limit",
-        "increased the limit",
-        "raised the daily limit",
-        "increased the daily limit",
-        "raised their daily limit",
-        "increased their daily limit",
-    ],
-    "hours_since_limit_change": [
-        "limit change",
-        "limit changed",
-        "limit increase",
-        "limit was raised",
-        "limit was increased",
-        "raised the limit",
-        "increased the limit",
-        "raised the daily limit",
-        "increased the daily limit",
-        "raised their daily limit",
-        "increased their daily limit",
-    ],
+    "limit_changed_24h": _LIMIT_CHANGE,
+    "hours_since_limit_change": _LIMIT_CHANGE,
     # Features whose count or ratio must be large enough for the words to be true.
     "transfers_received_24h": [
         "incoming transfers",
