@@ -228,24 +228,20 @@ def finetune_classifier(
         logits = model(**inputs).logits
         return torch.nn.functional.cross_entropy(logits.float(), target)
 
-    losses, seconds = _train(model, examples, loss_of, settings, device, dtype, progress)
-    result = _card(
-        "adapter",
+    return _train_and_save(
         "classification",
-        out,
-        base,
-        classes,
+        model,
         examples,
+        loss_of,
         settings,
         targets,
-        model,
-        losses,
-        seconds,
+        base,
+        out,
+        classes,
         device,
         dtype,
+        progress,
     )
-    _save_adapter(model, result, out)
-    return result
 
 
 class LoraClassifier(ClassifierMixin, BaseEstimator):
@@ -407,24 +403,20 @@ def finetune_generator(
             logits.reshape(-1, logits.shape[-1]), expected.reshape(-1), ignore_index=_IGNORE_INDEX
         )
 
-    losses, seconds = _train(model, examples, loss_of, settings, device, dtype, progress)
-    result = _card(
-        "adapter",
+    return _train_and_save(
         "generation",
-        out,
-        base,
-        None,
+        model,
         examples,
+        loss_of,
         settings,
         targets,
-        model,
-        losses,
-        seconds,
+        base,
+        out,
+        None,
         device,
         dtype,
+        progress,
     )
-    _save_adapter(model, result, out)
-    return result
 
 
 def merge_adapter(
@@ -859,6 +851,41 @@ def _card(
         versions=_versions(),
         created_at=_now(),
     )
+
+
+def _train_and_save(
+    task: Literal["classification", "generation"],
+    model: Any,
+    examples: list[dict[str, Any]],
+    loss_of: Any,
+    settings: LoraSettings,
+    targets: list[str],
+    base: Path,
+    out: Path,
+    labels: list[Any] | None,
+    device: str,
+    dtype: Any,
+    progress: Any,
+) -> FinetuneResult:
+    """Train the wrapped model, then write the adapter and its card to ``out``."""
+    losses, seconds = _train(model, examples, loss_of, settings, device, dtype, progress)
+    result = _card(
+        "adapter",
+        task,
+        out,
+        base,
+        labels,
+        examples,
+        settings,
+        targets,
+        model,
+        losses,
+        seconds,
+        device,
+        dtype,
+    )
+    _save_adapter(model, result, out)
+    return result
 
 
 def _save_adapter(model: Any, result: FinetuneResult, out: Path) -> None:
