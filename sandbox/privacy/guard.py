@@ -106,23 +106,3 @@ class WriteGuard:
             f"({', '.join(first_types)}){'' if len(hits) == 1 else f' (+{len(hits) - 1} more)'}; "
             "redact it first (`sandbox redact`); nothing was written"
         )
-
-
-def redact_model_io(
-    texts: list[str], settings: Settings, *, direction: str, model: str
-) -> list[str]:
-    """The hook the model gateway calls on every prompt (``input``) and completion (``output``).
-
-    Texts are pseudonymised with the tenant's tokens (so an answer that repeats ``<PERSON_1>``
-    can be re-identified by an authorised officer) and one audit entry records the counts.
-    """
-    from sandbox.privacy.redactor import Redactor, total_counts
-
-    if direction not in ("input", "output"):
-        raise ValueError(f"direction must be 'input' or 'output', got {direction!r}")
-    redactor = Redactor(settings)
-    redactions = redactor.redact_batch(texts, source=None)
-    redactor.record(
-        f"model:{model}:{direction}", len(texts), sum(map(len, texts)), total_counts(redactions)
-    )
-    return [r.text for r in redactions]
