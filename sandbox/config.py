@@ -14,14 +14,13 @@ import yaml
 from pydantic import BaseModel, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from sandbox.environment import apply_offline_defaults
+# PROJECT_ROOT lives in sandbox.environment (which imports nothing of ours) and is re-exported
+# here, where most callers look for it.
+from sandbox.environment import PROJECT_ROOT, apply_offline_defaults
 from sandbox.errors import ConfigError
 from sandbox.identity import Identity, Role
 
 apply_offline_defaults()  # the sandbox never downloads models or data at run time
-
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
-"""The checkout (or installed tree) that holds ``sandbox/``, ``use_cases/`` and ``data/``."""
 
 P = TypeVar("P", bound=BaseModel)
 

@@ -5,6 +5,9 @@ file into the venv so that every Python process there, including the ``mlflow`` 
 offline and points MLflow at the sandbox's store unless the user says otherwise. That is what
 makes ``mlflow run use_cases/fraud ...`` land in ``mlruns/mlflow.db`` rather than a stray
 ``./mlflow.db``. Existing environment variables always win.
+
+This module imports nothing from the sandbox: ``sandbox.config`` builds on it (it applies the
+offline defaults and re-exports :data:`PROJECT_ROOT`), never the other way round.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ OFFLINE_DEFAULTS = {
     "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS": "",
 }
 PTH_NAME = "hk_genai_sandbox_env.pth"
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+"""The checkout (or installed tree) that holds ``sandbox/``, ``use_cases/`` and ``data/``."""
 
 
 def apply_offline_defaults() -> None:
@@ -43,8 +49,6 @@ def pth_line(project_root: Path) -> str:
 
 def install_defaults() -> Path:
     """Write the .pth file into this interpreter's site-packages and return its path."""
-    from sandbox.config import PROJECT_ROOT
-
     target = Path(sysconfig.get_paths()["purelib"]) / PTH_NAME
     target.write_text(pth_line(PROJECT_ROOT), encoding="utf-8")
     return target
