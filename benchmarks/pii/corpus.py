@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from sandbox.privacy.checksums import cn_id_check_char, hkid_check_digit, luhn_complete
 from sandbox.privacy.entities import EntityType
 
 LANGUAGES: tuple[str, ...] = ("en", "zh-Hant", "yue")
@@ -190,35 +191,6 @@ BANKS_ZH = ("中銀香港", "恒生銀行", "滙豐", "渣打", "東亞銀行", 
 # --------------------------------------------------------------------------------------------
 
 _HKID_TWO_LETTER = ("XA", "XB", "XC", "XD", "XE", "XG", "XH", "WX", "EC")
-
-
-def hkid_check_digit(prefix: str, digits: str) -> str:
-    """Check character of an HKID: weights 9..2 over (space-padded) letters and six digits."""
-    letters = prefix.rjust(2)  # single-letter prefixes count a leading space as 36
-    values = [36 if ch == " " else ord(ch) - 55 for ch in letters] + [int(d) for d in digits]
-    total = sum(w * v for w, v in zip(range(9, 1, -1), values, strict=True))
-    check = (11 - total % 11) % 11
-    return "A" if check == 10 else str(check)
-
-
-def luhn_complete(partial: str) -> str:
-    """Append the Luhn check digit to ``partial``."""
-    total = 0
-    for i, ch in enumerate(reversed(partial)):
-        d = int(ch)
-        if i % 2 == 0:  # these positions are doubled once the check digit is appended
-            d = d * 2 - 9 if d > 4 else d * 2
-        total += d
-    return partial + str((10 - total % 10) % 10)
-
-
-_CN_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
-
-
-def cn_id_check_char(first17: str) -> str:
-    """ISO 7064 MOD 11-2 check character of a Mainland resident ID."""
-    total = sum(int(d) * w for d, w in zip(first17, _CN_WEIGHTS, strict=True))
-    return "10X98765432"[total % 11]
 
 
 def _digits(rng: random.Random, n: int, first: str = "0123456789") -> str:

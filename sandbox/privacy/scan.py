@@ -14,12 +14,15 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from sandbox.privacy.checksums import hkid_check_digit, luhn_valid
+
 _HKID = re.compile(  # full-width brackets are matched as their UTF-8 bytes
     rb"(?<![A-Za-z0-9])([A-Z]{1,2})(\d{6})\s?(?:\(|\xef\xbc\x88)?([0-9A])(?:\)|\xef\xbc\x89)?(?![0-9])"
 )
 _PHONE_852 = re.compile(rb"\+852[\s-]?[2-9]\d{3}[\s-]?\d{4}(?!\d)")
 _EMAIL = re.compile(rb"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
 _CARD = re.compile(rb"(?<!\d)(?:\d{4}[ -]){3}\d{4}(?!\d)")
+_CARD_SEPARATORS = re.compile(rb"[ -]")
 _SAFE_EMAIL_DOMAINS = (b"sandbox.local", b"example.invalid")
 
 
@@ -33,22 +36,11 @@ class LeakHit:
 
 
 def _hkid_valid(prefix: bytes, digits: bytes, check: bytes) -> bool:
-    values = [36 if len(prefix) == 1 else prefix[0] - 55, prefix[-1] - 55]
-    values += [d - 48 for d in digits]
-    total = sum(v * w for v, w in zip(values, range(9, 1, -1), strict=True))
-    expected = (11 - total % 11) % 11
-    return check == (b"A" if expected == 10 else str(expected).encode())
+    return hkid_check_digit(prefix.decode(), digits.decode()) == check.decode()
 
 
-def _luhn(number: bytes) -> bool:
-    digits = [d - 48 for d in number if 48 <= d <= 57]
-    total = 0
-    for index, digit in enumerate(reversed(digits)):
-        if index % 2:
-            digit *= 2
-            digit -= 9 if digit > 9 else 0
-        total += digit
-    return total % 10 == 0
+def _card_valid(number: bytes) -> bool:
+    return luhn_valid(_CARD_SEPARATORS.sub(b"", number).decode())
 
 
 def _contents(path: Path) -> Iterator[tuple[str, bytes]]:
@@ -72,7 +64,9 @@ def scan_bytes(where: str, data: bytes, known: Iterable[bytes]) -> list[LeakHit]
         if not match.group().lower().endswith(_SAFE_EMAIL_DOMAINS):
             hits.append(LeakHit(where, "e-mail", match.group().decode("utf-8", "replace")))
     hits += [
-        LeakHit(where, "card", m.group().decode()) for m in _CARD.finditer(data) if _luhn(m.group())
+        LeakHit(where, "card", m.group().decode())
+        for m in _CARD.finditer(data)
+        if _card_valid(m.group())
     ]
     return hits
 

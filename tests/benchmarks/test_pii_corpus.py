@@ -16,6 +16,7 @@ from benchmarks.pii.corpus import (
 )
 from benchmarks.pii.run import TARGETS, check_targets, evaluate, map_vanilla_type
 from benchmarks.pii.scoring import Detection, is_found, is_kept, is_leaked, redact, score_doc
+from sandbox.privacy.checksums import hkid_valid, is_valid_cn_id, luhn_valid
 from sandbox.privacy.entities import EntityType
 
 
@@ -26,48 +27,6 @@ def corpus() -> list[Doc]:
 
 def _spans_of(corpus: list[Doc], entity_type: EntityType) -> list[str]:
     return [s.value for d in corpus for s in d.spans if s.entity_type == entity_type]
-
-
-# Independent validators (written from the published algorithms, not imported from the corpus).
-
-
-def _hkid_valid(value: str) -> bool:
-    m = re.fullmatch(r"([A-Z]{1,2})(\d{6}) ?[\(（]?([0-9A])[\)）]?", value)
-    if not m:
-        return False
-    letters, digits, check = m.groups()
-    chars = ([" "] if len(letters) == 1 else []) + list(letters) + list(digits)
-    values = [
-        36 if c == " " else (ord(c) - ord("A") + 10 if c.isalpha() else int(c)) for c in chars
-    ]
-    total = sum(v * w for v, w in zip(values, [9, 8, 7, 6, 5, 4, 3, 2], strict=True))
-    total += 10 if check == "A" else int(check)
-    return total % 11 == 0
-
-
-def _luhn_valid(number: str) -> bool:
-    digits = [int(c) for c in number if c.isdigit()]
-    odd = digits[-1::-2]
-    even = [sum(divmod(2 * d, 10)) for d in digits[-2::-2]]
-    return (sum(odd) + sum(even)) % 10 == 0
-
-
-def _cn_id_valid(value: str) -> bool:
-    import datetime
-
-    if not re.fullmatch(r"\d{17}[\dX]", value):
-        return False
-    datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))  # raises if invalid
-    weights = [2 ** (17 - i) % 11 for i in range(17)]
-    total = sum(int(c) * w for c, w in zip(value[:17], weights, strict=True))
-    return "10X98765432"[total % 11] == value[17]
-
-
-def test_known_identifiers_check_out() -> None:
-    assert _hkid_valid("A123456(3)") and not _hkid_valid("A123456(4)")
-    assert _hkid_valid("AB987654(3)") and not _hkid_valid("AB987654(2)")
-    assert _luhn_valid("4111 1111 1111 1111") and not _luhn_valid("4111 1111 1111 1112")
-    assert _cn_id_valid("11010519491231002X") and not _cn_id_valid("110105194912310021")
 
 
 def test_same_seed_same_corpus_other_seed_other_corpus() -> None:
@@ -100,14 +59,14 @@ def test_cantonese_docs_are_colloquial_and_code_mixed(corpus: list[Doc]) -> None
 
 def test_identifiers_are_valid(corpus: list[Doc]) -> None:
     hkids = _spans_of(corpus, EntityType.HK_ID)
-    assert hkids and all(_hkid_valid(v) for v in hkids)
+    assert hkids and all(hkid_valid(v) for v in hkids)
     assert any(re.match(r"[A-Z]{2}\d", v) for v in hkids)  # two-letter prefixes present
     assert any("（" in v for v in hkids) and any(v[-1].isdigit() for v in hkids)
     cards = _spans_of(corpus, EntityType.CREDIT_CARD)
-    assert cards and all(_luhn_valid(v) for v in cards)
+    assert cards and all(luhn_valid(re.sub(r"\D", "", v)) for v in cards)
     assert all(13 <= len(re.sub(r"\D", "", v)) <= 19 for v in cards)
     cn_ids = _spans_of(corpus, EntityType.CN_ID)
-    assert cn_ids and all(_cn_id_valid(v) for v in cn_ids)
+    assert cn_ids and all(is_valid_cn_id(v) for v in cn_ids)
     phones = _spans_of(corpus, EntityType.HK_PHONE)
     assert all(re.sub(r"\D", "", v).removeprefix("852")[0] in "2356789" for v in phones)
     assert all(re.fullmatch(r"[HK]\d{8}", v) for v in _spans_of(corpus, EntityType.HK_PASSPORT))

@@ -36,6 +36,8 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from sandbox.privacy.checksums import hkid_check_digit
+
 __all__ = [
     "FAMILIES",
     "HAM",
@@ -43,7 +45,6 @@ __all__ = [
     "SCAM",
     "MessageFamily",
     "generate_hk_messages",
-    "hkid_check_digit",
     "split_by_family",
 ]
 
@@ -104,42 +105,6 @@ class MessageFamily:
     def languages(self) -> tuple[str, ...]:
         """Languages this family has templates for, in :data:`LANGUAGES` order."""
         return tuple(lang for lang in LANGUAGES if self.templates.get(lang))
-
-
-# ---------------------------------------------------------------------------------------------
-# HKID
-# ---------------------------------------------------------------------------------------------
-
-
-def _hkid_char_value(char: str) -> int:
-    if char == " ":
-        return 36
-    if char.isdigit():
-        return int(char)
-    return ord(char.upper()) - ord("A") + 10
-
-
-def hkid_check_digit(prefix: str, digits: str) -> str:
-    """Compute the check digit of a Hong Kong identity card number.
-
-    Args:
-        prefix: One or two uppercase letters (e.g. ``"A"`` or ``"XA"``).
-        digits: The six digits following the prefix.
-
-    Returns:
-        The check character, ``"0"``-``"9"`` or ``"A"`` (for 10).
-
-    Raises:
-        ValueError: If the prefix or digits are malformed.
-    """
-    if not (1 <= len(prefix) <= 2 and prefix.isalpha() and prefix.isupper()):
-        raise ValueError(f"bad HKID prefix {prefix!r}")
-    if not (len(digits) == 6 and digits.isdigit()):
-        raise ValueError(f"bad HKID digits {digits!r}")
-    chars = prefix.rjust(2, " ") + digits
-    total = sum(w * _hkid_char_value(c) for w, c in zip(range(9, 1, -1), chars, strict=True))
-    check = (11 - total % 11) % 11
-    return "A" if check == 10 else str(check)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Table-driven tests of the Hong Kong recognizers, run through a presidio AnalyzerEngine.
 
-Check digits are computed here by independent helpers, never by the recognizers' own code.
+Identifiers with check digits are literals (see tests/sandbox/privacy/test_checksums.py for
+the algorithms), never computed by the recognizers' own code.
 """
 
 from __future__ import annotations
@@ -12,51 +13,17 @@ from presidio_analyzer.nlp_engine import NlpEngineProvider
 from sandbox.privacy.entities import EntityType
 from sandbox.privacy.recognizers.hk import hk_recognizers
 
-
-def hkid(prefix: str, digits: str, wrong: bool = False) -> str:
-    """A bracketed HKID with a correct (or deliberately wrong) check digit."""
-    padded = prefix.rjust(2)
-    values = [36 if c == " " else "ABCDEFGHIJKLMNOPQRSTUVWXYZ".index(c) + 10 for c in padded]
-    values += [int(c) for c in digits]
-    remainder = sum(v * w for v, w in zip(values, [9, 8, 7, 6, 5, 4, 3, 2], strict=True)) % 11
-    check = (11 - remainder) % 11
-    if wrong:
-        check = (check + 1) % 11
-    return f"{prefix}{digits}({'A' if check == 10 else check})"
-
-
-def luhn_complete(partial: str) -> str:
-    """``partial`` plus the digit that makes it Luhn-valid."""
-    for candidate in "0123456789":
-        number = partial + candidate
-        total = 0
-        for i, char in enumerate(reversed(number)):
-            d = int(char) * (2 if i % 2 else 1)
-            total += d // 10 + d % 10
-        if total % 10 == 0:
-            return number
-    raise AssertionError("unreachable")
-
-
-def cn_id(first17: str, wrong: bool = False) -> str:
-    """An 18-character Mainland ID with a correct (or wrong) MOD 11-2 check character."""
-    weights = [2 ** (17 - i) % 11 for i in range(17)]
-    check = "10X98765432"[sum(int(c) * w for c, w in zip(first17, weights, strict=True)) % 11]
-    if wrong:
-        check = "0" if check != "0" else "1"
-    return first17 + check
-
-
-VALID_HKID = hkid("A", "123456")
-VALID_HKID_TWO = hkid("AB", "987654")
-WRONG_HKID = hkid("A", "123456", wrong=True)
-VISA = luhn_complete("411111111111111")
-VISA_BAD = VISA[:-1] + str((int(VISA[-1]) + 1) % 10)
-MASTERCARD = luhn_complete("550000000000000")
-UNIONPAY = luhn_complete("621234567890123")
-CN_ID = cn_id("11010519491231002")
-CN_ID_BAD = cn_id("11010519491231002", wrong=True)
-CN_ID_BAD_DATE = cn_id("11010519491331002")
+# Published or hand-checked examples; the check digits are written out, never computed here.
+VALID_HKID = "A123456(3)"  # the textbook HKID example
+VALID_HKID_TWO = "AB987654(3)"
+WRONG_HKID = "A123456(4)"
+VISA = "4111111111111111"  # the card networks' test numbers (Luhn-valid)
+VISA_BAD = "4111111111111112"
+MASTERCARD = "5500000000000004"
+UNIONPAY = "6212345678901232"
+CN_ID = "11010519491231002X"  # the GB 11643 example ID
+CN_ID_BAD = "110105194912310020"  # wrong check character
+CN_ID_BAD_DATE = "110105194913310021"  # right check character, month 13
 
 
 @pytest.fixture(scope="module")

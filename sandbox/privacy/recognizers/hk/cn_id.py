@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sandbox.privacy.checksums import is_valid_cn_id
 from sandbox.privacy.entities import EntityType
 from sandbox.privacy.recognizers.hk._base import (
     ASCII_WORD_AFTER,
@@ -9,7 +10,6 @@ from sandbox.privacy.recognizers.hk._base import (
     ContextPattern,
     HkPatternRecognizer,
 )
-from sandbox.privacy.recognizers.hk._checksums import is_valid_cn_id
 
 
 class CnIdRecognizer(HkPatternRecognizer):

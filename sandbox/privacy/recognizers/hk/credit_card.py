@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import regex as re
 
+from sandbox.privacy.checksums import is_valid_cn_id, luhn_valid
 from sandbox.privacy.entities import EntityType
 from sandbox.privacy.recognizers.hk._base import ContextPattern, HkPatternRecognizer
-from sandbox.privacy.recognizers.hk._checksums import is_valid_cn_id, luhn_valid
 
 _LEFT = r"(?<![A-Za-z0-9])(?<!\d[ \-])"
 _RIGHT = r"(?![A-Za-z0-9])(?![ \-]\d)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import regex as re
 
+from sandbox.privacy.checksums import hkid_check_digit
 from sandbox.privacy.entities import EntityType
 from sandbox.privacy.recognizers.hk._base import (
     ASCII_WORD_AFTER,
@@ -11,7 +12,6 @@ from sandbox.privacy.recognizers.hk._base import (
     ContextPattern,
     HkPatternRecognizer,
 )
-from sandbox.privacy.recognizers.hk._checksums import hkid_check_digit
 
 _PREFIX = r"[A-Za-z]{1,2} ?\d{6}"
 _PARTS = re.compile(r"([A-Za-z]{1,2}) ?(\d{6})\W*([0-9Aa])\W*$")
