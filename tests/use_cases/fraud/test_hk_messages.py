@@ -2,21 +2,30 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
+import yaml
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.pipeline import make_pipeline
 
+from sandbox import DataError
 from sandbox.privacy.checksums import hkid_valid
 from use_cases.fraud.hk_messages import (
+    DATA_DIR,
     FAMILIES,
     LANGUAGES,
     MessageFamily,
     generate_hk_messages,
+    load_families,
+    load_slot_values,
     split_by_family,
 )
 
@@ -66,7 +75,124 @@ def test_family_catalogue_is_rich() -> None:
     assert all_three >= 0.9 * len(FAMILIES)
 
 
+# --- data files ------------------------------------------------------------------------------
+
+FAMILY = {
+    "topic": "bank_impersonation",
+    "description": "A test family.",
+    "templates": {"en": ["[{bank}] Verify at {bank_link}", "Hi {name}, call {mobile}"]},
+}
+
+
+def _write(path: Path, document: object) -> Path:
+    path.write_text(yaml.safe_dump(document, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def test_shipped_data_files_are_the_families() -> None:
+    files = sorted(p.name for p in (DATA_DIR / "families").glob("*.yaml"))
+    assert files == sorted(f"{f.id}.yaml" for f in FAMILIES)
+    assert load_families() == FAMILIES
+    assert [f.label for f in FAMILIES] == sorted((f.label for f in FAMILIES), reverse=True)
+    assert load_slot_values().pools["district"].en[0] == "Mong Kok"
+
+
+def test_a_valid_family_file_loads(tmp_path: Path) -> None:
+    _write(tmp_path / "scam.test_family.yaml", {**FAMILY, "fixed": {"bank": "hsbc"}})
+    (family,) = load_families(tmp_path)
+    assert (family.id, family.label, family.languages) == ("scam.test_family", 1, ("en",))
+    assert family.fixed == {"bank": "hsbc"}
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "expected"),
+    [
+        ("scam.x", {"templates": {"en": ["Pay {fee} at {nosuch_link}"]}},
+         "templates.en[0]: unknown slot {nosuch_link}"),
+        ("scam.x", {"templates": {"en": ["Pay {fee"]}}, "templates.en[0]: not a template"),
+        ("scam.x", {"templates": {"en": ["ok", 24]}}, "templates.en[1]: Input should be a"),
+        ("scam.x", {"templates": {"en": []}}, "templates.en: List should have at least 1 item"),
+        ("scam.x", {"templates": {"fr": ["Bonjour"]}}, "templates.fr: Input should be 'en'"),
+        ("scam.x", {"topic": None}, "topic: Input should be a valid string"),
+        ("scam.x", {"topc": "typo"}, "topc: unknown key"),
+        ("scam.x", {"fixed": {"bank": "nosuchbank"}}, "fixed.bank: unknown bank 'nosuchbank'"),
+        ("scam.x", {"fixed": {"airline": "cx"}}, "fixed.airline: unknown airline 'cx'"),
+        ("spam.x", {}, "must start with scam. or ham."),
+    ],
+)  # fmt: skip
+def test_malformed_family_file_names_file_and_key(
+    tmp_path: Path, name: str, change: dict[str, object], expected: str
+) -> None:
+    path = _write(tmp_path / f"{name}.yaml", {**FAMILY, **change})
+    with pytest.raises(DataError) as caught:
+        load_families(tmp_path)
+    assert str(path) in str(caught.value)
+    assert expected in str(caught.value)
+
+
+def test_family_file_that_is_not_yaml_or_missing_keys(tmp_path: Path) -> None:
+    path = tmp_path / "ham.broken.yaml"
+    path.write_text("topic: [unclosed\n", encoding="utf-8")
+    with pytest.raises(DataError, match="ham.broken.yaml is not valid YAML"):
+        load_families(tmp_path)
+    path.write_text("- just\n- a list\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"ham.broken.yaml: \(top level\): Input should be"):
+        load_families(tmp_path)
+    path.unlink()
+    with pytest.raises(DataError, match="no message family files"):
+        load_families(tmp_path)
+
+
+def _slots_with(tmp_path: Path, edit: Callable[[dict[str, Any]], object]) -> Path:
+    """A copy of the shipped slots.yaml with ``edit`` applied to its parsed document."""
+    document = yaml.safe_load((DATA_DIR / "slots.yaml").read_text(encoding="utf-8"))
+    edit(document)
+    return _write(tmp_path / "slots.yaml", document)
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (lambda d: d["records"]["bank"][2].pop("sender"), "records.bank[2] lacks sender"),
+        (lambda d: d["choices"].update(hours=[2, 3]), "choices.hours[0]: Input should be a"),
+        (lambda d: d["pools"]["district"].pop("zh-Hant"), "pools.district.zh-Hant: Field required"),
+        (lambda d: d["pools"].pop("stock_name"), "pools.stock_name is missing"),
+        (lambda d: d["records"].pop("toll"), "records must list exactly the kinds"),
+        (lambda d: d["scam_tokens"]["gov"].pop("hko"), "scam_tokens.gov must have one entry"),
+        (lambda d: d.update(surname=[]), "surname: unknown key"),
+        (lambda d: d.pop("url_tlds"), "url_tlds: Field required"),
+    ],
+)  # fmt: skip
+def test_malformed_slot_values_file_names_file_and_key(
+    tmp_path: Path, edit: Callable[[dict[str, Any]], object], expected: str
+) -> None:
+    path = _slots_with(tmp_path, edit)
+    with pytest.raises(DataError) as caught:
+        load_slot_values(path)
+    assert str(path) in str(caught.value)
+    assert expected in str(caught.value)
+
+
+def test_slot_values_round_trip_unchanged(tmp_path: Path) -> None:
+    assert load_slot_values(_slots_with(tmp_path, lambda d: None)) == load_slot_values()
+
+
 # --- generation ------------------------------------------------------------------------------
+
+
+# sha256 of generate_hk_messages(seed, per_family).to_csv(); the fraud runs train and evaluate on
+# this corpus, so a change here changes their results. Update only for an intended change of
+# the templates or slot values, and say so in the commit.
+GOLDEN = {
+    (42, 30): "a52675b0a356c429218fed4e0d7b586c731a9f0826ad4ab2f31cb7e115b546a6",
+    (7, 5): "f548e46cebdeec062ac4a73cc71ef22ada17418f8c22b818a12c963809570820",
+}
+
+
+@pytest.mark.parametrize(("seed", "per_family"), sorted(GOLDEN))
+def test_corpus_is_byte_identical_to_the_recorded_one(seed: int, per_family: int) -> None:
+    csv = generate_hk_messages(seed=seed, per_family=per_family).to_csv()
+    assert hashlib.sha256(csv.encode()).hexdigest() == GOLDEN[seed, per_family]
 
 
 def test_same_seed_gives_identical_frame() -> None:
