@@ -18,11 +18,36 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.errors import ConfigError
 from sandbox.evaluation.base import Evaluation
+from sandbox.evaluation.robustness import Lexicon
 from sandbox.evaluation.thresholds import Finding, Threshold, Verdict
 from sandbox.evaluation.tiering import RiskFacts, RiskTier
 from sandbox.identity import Identity
+from sandbox.tasks import TaskKind
 
-RUN_RECORD_SCHEMA_VERSION = "1.1"
+RUN_RECORD_SCHEMA_VERSION = "1.2"
+
+
+class Wording(BaseModel):
+    """The words a use case uses for its outcome, so platform figures and reports speak its
+    language ("frauds alerted", "intents routed") instead of a generic or a borrowed one.
+
+    Attributes:
+        positive: One positive case, e.g. ``fraud``, ``scam``.
+        positive_plural: e.g. ``frauds``.
+        negative: One negative case, e.g. ``legitimate transaction``.
+        decision: The noun for a positive decision, e.g. ``alert``.
+        decided: The past participle, e.g. ``alerted``.
+        score: What the score is, e.g. ``fraud score``.
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    positive: str = "positive"
+    positive_plural: str = "positives"
+    negative: str = "negative"
+    decision: str = "flag"
+    decided: str = "flagged"
+    score: str = "model score"
 
 
 class ProgressCallback(Protocol):
@@ -90,7 +115,8 @@ class PreparedData:
         train: Training rows with the input columns and the target.
         test: Test rows with the input columns, the target and the slice/group columns.
         inputs: Columns a model receives (its MLflow signature).
-        target: Name of the 0/1 label column.
+        target: Name of the label column: 0/1 for binary tasks, the class index
+            ``0..len(class_names)-1`` for multiclass tasks; unused by conversational tasks.
         slices: Test columns to report metrics by (e.g. ``language``).
         fingerprints: One entry per data set used.
         facts: Data facts worth logging (row counts, prevalence, period).
@@ -111,13 +137,20 @@ class PreparedData:
     raw_zone: dict[str, Any] = field(default_factory=dict)
     """Unredacted data an experiment may need in memory (e.g. to measure the cost of redaction).
     Never logged, never written: it stays in the bank's raw zone."""
+    class_names: list[str] = field(default_factory=list)
+    """Multiclass tasks: the name of each class index in ``target`` (model output columns)."""
+    conversations: list[Any] = field(default_factory=list)
+    """Conversational tasks: the test conversations (:class:`sandbox.conversation.Conversation`),
+    aligned 1:1 with the rows of ``test`` (which hold their expected behaviour)."""
 
 
 @dataclass
 class Candidate:
     """One model to train and evaluate: an unfitted scikit-learn estimator with a role.
 
-    The estimator receives ``data.train[data.inputs]`` and must implement ``predict_proba``.
+    The estimator receives ``data.train[data.inputs]`` and must implement ``predict_proba``
+    (classification), or is a :class:`~sandbox.conversation.ConversationalAgent` with ``reply``
+    (conversational tasks; ``describe`` is then required, since it is logged as a document).
     Costly models (an LLM on CPU) may be scored on a fixed sample of the test split and get
     lighter robustness and explanation checks; the report says so.
     """
@@ -156,6 +189,8 @@ class Scores:
     metrics: dict[str, float]
     slice_metrics: dict[str, dict[str, dict[str, float]]] = field(default_factory=dict)
     """{slice column: {slice value: {metric: value}}}"""
+    evaluations: list[Evaluation] = field(default_factory=list)
+    """Evaluations the scorer made on the way (conversational tasks: the conduct evaluations)."""
 
 
 @dataclass
@@ -184,6 +219,11 @@ class Experiment:
     """A use case's experiment: data, candidate models, scorer, thresholds and documentation.
 
     Attributes:
+        task: What the candidates produce (binary or multiclass probabilities, or replies to
+            conversations); decides how the runner scores them.
+        wording: The use case's words for outcomes and decisions (figures, reports).
+        robustness_lexicon: Bilingual vocabulary for the code-mixing and keyword-splitting
+            perturbations of the robustness check (text models).
         use_case: Registered use-case name, e.g. ``fraud``.
         name: Registered experiment name, e.g. ``transactions``.
         title: One line for tables and reports.
@@ -237,15 +277,24 @@ class Experiment:
     ) = None
     """Optional use-case evaluations of a fitted candidate (e.g. LLM-written alert explanations
     scored for faithfulness); they join the standard ones in the RunRecord and the report."""
+    task: TaskKind = TaskKind.BINARY
+    wording: Wording = field(default_factory=Wording)
+    robustness_lexicon: Lexicon | None = None
+    expectations: tuple[str, ...] = ()
+    """Regulatory expectation ids (REGULATORY map) that apply to this use case; the report's
+    traceability appendix lists each with the evidence of the run and its status."""
 
     @property
     def qualified_name(self) -> str:
         return f"{self.use_case}/{self.name}"
 
     def decisions(self, params: Any, data: PreparedData, scores: np.ndarray) -> np.ndarray:
-        """0/1 decisions on the test split at the operating point."""
+        """Decisions on the test split at the operating point: 0/1 for binary tasks, the class
+        index for multiclass ones (a ``flag`` rule may return -1 for "hand to a person")."""
         if self.flag is not None:
             return np.asarray(self.flag(params, data, scores), dtype=int)
+        if self.task is TaskKind.MULTICLASS:
+            return np.asarray(scores).argmax(axis=1)
         threshold = self.operating_threshold(params)
         if threshold is None:
             raise ConfigError(f"{self.qualified_name} has neither a threshold nor a flag rule")
@@ -355,6 +404,12 @@ class RunRecord(BaseModel):
     )
     governance: Governance | None = None
     risk_tier: RiskTier | None = None
+    task: TaskKind = TaskKind.BINARY
+    wording: Wording = Field(default_factory=Wording)
+    class_names: list[str] = Field(default_factory=list)
+    expectations: list[str] = Field(
+        default_factory=list, description="Regulatory expectation ids that apply to the use case"
+    )
 
     def evaluation(self, scorer: str) -> Evaluation | None:
         return next((e for e in self.evaluations if e.scorer == scorer), None)

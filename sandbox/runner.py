@@ -49,6 +49,7 @@ from sandbox.experiment import (
 from sandbox.identity import Action
 from sandbox.privacy.guard import WriteGuard
 from sandbox.registry import get_experiment
+from sandbox.tasks import TaskKind
 
 _PACKAGES = (
     "hk-genai-sandbox",
@@ -198,6 +199,10 @@ def _execute(
     results: list[ModelResult] = []
     findings: list[Finding] = []
     test_scores: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    if exp.task is TaskKind.MULTICLASS and not data.class_names:
+        raise PrerequisiteError(
+            f"{exp.qualified_name} is a multiclass experiment but its data declare no class_names"
+        )
     for index, candidate in enumerate(candidates):
         progress(f"Model {index + 1}/{len(candidates)}: {candidate.name}", 0, 1)
         scored_data = candidate.test_data(data)
@@ -205,19 +210,19 @@ def _execute(
             exp, params, scored_data, candidate, ctx, run_id, experiment_id
         )
         results.append(result)
-        test_scores[candidate.role] = (scored_data.test[data.target].to_numpy(), scores)
+        if exp.task is TaskKind.BINARY:
+            test_scores[candidate.role] = (scored_data.test[data.target].to_numpy(), scores)
         findings.extend(findings_from(result.verdicts, candidate.name, candidate.role))
         for key in exp.key_metrics:
             if key in result.metrics:
                 mlflow.log_metric(f"{candidate.role}.{key}", result.metrics[key])
         progress(f"Model {index + 1}/{len(candidates)}: {candidate.name}", 1, 1)
 
-    parent_artifacts = [
-        _log_figure(
-            figures.pr_curves(test_scores),
-            "figures/pr_curves_all_models.png",
-        )
-    ]
+    parent_artifacts = (
+        [_log_figure(figures.pr_curves(test_scores), "figures/pr_curves_all_models.png")]
+        if test_scores
+        else []
+    )
     data_evaluations = suite.evaluate_data(data)
     for key, value in suite.flat_metrics(data_evaluations).items():
         if np.isfinite(value):
@@ -266,6 +271,10 @@ def _execute(
         evaluations=data_evaluations,
         governance=exp.governance,
         risk_tier=derive_tier(exp.governance.risk_facts) if exp.governance else None,
+        task=exp.task,
+        wording=exp.wording,
+        class_names=list(data.class_names),
+        expectations=list(exp.expectations),
     )
     if record.risk_tier is not None:
         mlflow.set_tag("risk_tier", record.risk_tier.tier.value)
@@ -298,16 +307,16 @@ def _run_candidate(
         description=candidate.description,
     ) as child:
         estimator = candidate.estimator
-        x_train = data.train[data.inputs]
-        y_train = data.train[data.target].to_numpy()
         t_fit = time.perf_counter()
-        estimator.fit(x_train, y_train)
+        if exp.task is TaskKind.CONVERSATIONAL:
+            estimator.fit(data.train)
+        else:
+            estimator.fit(data.train[data.inputs], data.train[data.target].to_numpy())
         fit_seconds = time.perf_counter() - t_fit
 
         t_score = time.perf_counter()
-        scores = np.asarray(estimator.predict_proba(data.test[data.inputs])[:, 1], dtype=float)
+        scores = _predict(exp, estimator, data, candidate)
         score_seconds = time.perf_counter() - t_score
-        y_test = data.test[data.target].to_numpy()
 
         scored = exp.score(params, data, scores)
         metrics = dict(scored.metrics)
@@ -320,18 +329,23 @@ def _run_candidate(
                 metrics.update({f"{k}.{column}.{value}": v for k, v in values.items()})
         threshold = exp.operating_threshold(params)
         operating_point = exp.operating_point(params)
-        decisions = exp.decisions(params, data, scores)
+        decisions = (
+            None if exp.task is TaskKind.CONVERSATIONAL else exp.decisions(params, data, scores)
+        )
         ctx.progress(f"Evaluating {candidate.name}", 0, 1)
-        evaluations = suite.evaluate_model(
-            exp,
-            params,
-            data,
-            estimator,
-            scores,
-            decisions,
-            seed=params.seed,
-            robustness_limit=candidate.robustness_limit,
-            explain_rows=candidate.explain_rows,
+        evaluations = list(scored.evaluations)
+        evaluations.extend(
+            suite.evaluate_model(
+                exp,
+                params,
+                data,
+                estimator,
+                scores,
+                decisions,
+                seed=params.seed,
+                robustness_limit=candidate.robustness_limit,
+                explain_rows=candidate.explain_rows,
+            )
         )
         if exp.extra_evaluations is not None:
             evaluations.extend(exp.extra_evaluations(params, data, candidate, scores, ctx))
@@ -340,19 +354,10 @@ def _run_candidate(
             metrics.setdefault(key, value)
         mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
         verdicts = evaluate_thresholds(exp.thresholds, metrics, candidate.role)
-        artifacts = [
-            _log_figure(
-                figures.pr_curves({candidate.name: (y_test, scores)}),
-                "figures/pr_curve.png",
-            ),
-            _log_figure(
-                figures.confusion_matrix(y_test, decisions, operating_point),
-                "figures/confusion_matrix.png",
-            ),
-            _log_figure(
-                figures.score_distribution(y_test, scores, threshold),
-                "figures/score_distribution.png",
-            ),
+        artifacts = _model_figures(
+            exp, data, candidate, scores, decisions, threshold, operating_point
+        )
+        artifacts += [
             _log_json(
                 [v.model_dump(mode="json") for v in verdicts],
                 "thresholds.json",
@@ -369,6 +374,11 @@ def _run_candidate(
                 _log_json(candidate.describe(), "model/model.json", WriteGuard(ctx.settings))
             )
             model_uri = f"runs:/{child.info.run_id}/model/model.json"
+        elif exp.task is TaskKind.CONVERSATIONAL:
+            raise PrerequisiteError(
+                f"conversational candidate {candidate.name} has no describe(); an agent is "
+                "logged as a document (prompt, knowledge base, policy, model card)"
+            )
         else:
             model_uri = _log_model(estimator, data, candidate)
         mlflow.set_tag("thresholds.passed", str(all(v.passed for v in verdicts)).lower())
@@ -390,6 +400,84 @@ def _run_candidate(
             evaluations=evaluations,
         )
     return result, scores
+
+
+def _predict(exp: Experiment, estimator: Any, data: PreparedData, candidate: Candidate) -> Any:
+    """Test-split outputs: positive-class scores (binary), the probability matrix (multiclass)
+    or one reply per conversation (conversational)."""
+    if exp.task is TaskKind.CONVERSATIONAL:
+        conversations = data.conversations
+        if len(conversations) != len(data.test):
+            raise PrerequisiteError(
+                f"{exp.qualified_name}: {len(conversations)} conversations for "
+                f"{len(data.test)} test rows; they must align 1:1"
+            )
+        replies = estimator.reply(conversations)
+        if len(replies) != len(conversations):
+            raise PrerequisiteError(
+                f"candidate {candidate.name} answered {len(replies)} of "
+                f"{len(conversations)} conversations"
+            )
+        return replies
+    proba = np.asarray(estimator.predict_proba(data.test[data.inputs]), dtype=float)
+    if exp.task is TaskKind.MULTICLASS:
+        if proba.ndim != 2 or proba.shape[1] != len(data.class_names):
+            raise PrerequisiteError(
+                f"candidate {candidate.name} returned probabilities of shape {proba.shape}; "
+                f"expected one column per class ({len(data.class_names)})"
+            )
+        return proba
+    return proba[:, 1]
+
+
+def _model_figures(
+    exp: Experiment,
+    data: PreparedData,
+    candidate: Candidate,
+    scores: Any,
+    decisions: np.ndarray | None,
+    threshold: float | None,
+    operating_point: str,
+) -> list[ArtifactRef]:
+    """The figures logged with each model's child run, by task kind."""
+    if exp.task is TaskKind.CONVERSATIONAL:
+        return []
+    y_test = data.test[data.target].to_numpy()
+    words = exp.wording
+    if exp.task is TaskKind.MULTICLASS:
+        proba = np.asarray(scores)
+        right = (proba.argmax(axis=1) == y_test).astype(int)
+        return [
+            _log_figure(
+                figures.confused_pairs(y_test, proba.argmax(axis=1), data.class_names),
+                "figures/confused_pairs.png",
+            ),
+            _log_figure(
+                figures.score_distribution(
+                    right,
+                    proba.max(axis=1),
+                    None,
+                    labels=("wrong top class", "right top class"),
+                    title="Confidence of the top class, by whether it is right",
+                ),
+                "figures/score_distribution.png",
+            ),
+        ]
+    return [
+        _log_figure(figures.pr_curves({candidate.name: (y_test, scores)}), "figures/pr_curve.png"),
+        _log_figure(
+            figures.confusion_matrix(
+                y_test, decisions, operating_point, labels=(words.negative, words.positive)
+            ),
+            "figures/confusion_matrix.png",
+        ),
+        _log_figure(
+            figures.score_distribution(
+                y_test, scores, threshold, labels=(words.negative, words.positive)
+            ),
+            "figures/score_distribution.png",
+        ),
+    ]
 
 
 def _log_model(estimator: Any, data: PreparedData, candidate: Candidate) -> str:

@@ -10,11 +10,29 @@ assess something says so (``status="not_assessed"`` with a reason) instead of re
 from __future__ import annotations
 
 import math
+from enum import IntEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 Status = Literal["assessed", "not_assessed"]
+
+
+class ReportSection(IntEnum):
+    """The review-report section an evaluation is evidence for (numbers are the report's own).
+
+    Scorers declare their section when they register (``sandbox.evaluation.registry``); the report
+    groups the evaluations of a RunRecord by this field alone, without knowing any scorer.
+    """
+
+    DATA = 3
+    OUTCOMES = 6
+    CALIBRATION_STABILITY = 7
+    ROBUSTNESS = 8
+    FAIRNESS = 9
+    EXPLAINABILITY_DISCLOSURE = 10
+    GENAI = 11
+    HUMAN_IN_THE_LOOP = 12
 
 
 class Interval(BaseModel):
@@ -42,6 +60,8 @@ class Evaluation(BaseModel):
         slices: ``{slice column: {slice value: {metric: value}}}``.
         evidence: JSON-serialisable tables and curves for figures (lists, dicts, numbers, str).
         notes: Sentences a reviewer should read (method, caveats).
+        section: The report section this evaluation evidences (set by the scorer registry);
+            ``None`` for evaluations made outside a registered scorer.
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -56,6 +76,7 @@ class Evaluation(BaseModel):
     slices: dict[str, dict[str, dict[str, float]]] = Field(default_factory=dict)
     evidence: dict[str, Any] = Field(default_factory=dict)
     notes: list[str] = Field(default_factory=list)
+    section: ReportSection | None = None
 
     @field_validator("metrics")
     @classmethod

@@ -10,7 +10,9 @@ from collections.abc import Sequence
 import numpy as np
 from sklearn.metrics import brier_score_loss
 
-from sandbox.evaluation.base import Evaluation
+from sandbox.evaluation.base import Evaluation, ReportSection
+from sandbox.evaluation.registry import scorer
+from sandbox.tasks import TaskKind
 
 SCORER = "calibration"
 TITLE = "Calibration of predicted probabilities"
@@ -70,6 +72,12 @@ def reliability_bins(
     ]
 
 
+@scorer(
+    SCORER,
+    title=TITLE,
+    section=ReportSection.CALIBRATION_STABILITY,
+    task_kinds=(TaskKind.BINARY, TaskKind.MULTICLASS),
+)
 def calibration(y_true: Sequence[int], scores: Sequence[float], n_bins: int = 10) -> Evaluation:
     """How far predicted probabilities are from observed frequencies.
 
@@ -83,9 +91,15 @@ def calibration(y_true: Sequence[int], scores: Sequence[float], n_bins: int = 10
     Evidence ``reliability`` holds the per-bin table (see :func:`reliability_bins`) built with
     the same bins as the ECE.
 
+    Multiclass scores (an ``(n, k)`` matrix, one column per class, with ``y_true`` the class
+    index) are judged by top-label calibration: the confidence of the top class against whether
+    the top class is right; the Brier score is then the multiclass one (sum over classes).
+
     Args:
-        y_true: True labels (0/1). A single class is allowed (all metrics remain defined).
-        scores: Predicted probabilities of the positive class, in [0, 1].
+        y_true: True labels (0/1), or class indices for multiclass scores. A single class is
+            allowed (all metrics remain defined).
+        scores: Predicted probabilities of the positive class, in [0, 1], or an ``(n, k)``
+            probability matrix.
         n_bins: Number of equal-width bins over [0, 1].
 
     Returns:
@@ -95,6 +109,17 @@ def calibration(y_true: Sequence[int], scores: Sequence[float], n_bins: int = 10
     Raises:
         ValueError: If lengths differ, labels are not 0/1 or ``n_bins`` is below 1.
     """
+    matrix = np.asarray(scores, dtype=float)
+    multiclass_brier: float | None = None
+    if matrix.ndim == 2 and matrix.shape[1] > 1 and len(matrix):
+        classes = np.asarray(y_true, dtype=int).ravel()
+        if len(classes) != len(matrix):
+            raise ValueError(f"labels and scores differ in length: {len(classes)} vs {len(matrix)}")
+        onehot = np.zeros_like(matrix)
+        onehot[np.arange(len(classes)), classes] = 1.0
+        multiclass_brier = float(np.mean(np.sum((matrix - onehot) ** 2, axis=1)))
+        y_true = (matrix.argmax(axis=1) == classes).astype(int)
+        scores = matrix.max(axis=1)
     y = np.asarray(y_true, dtype=float).ravel()
     s = np.asarray(scores, dtype=float).ravel()
     if len(y) == 0 and len(s) == 0:
@@ -111,14 +136,21 @@ def calibration(y_true: Sequence[int], scores: Sequence[float], n_bins: int = 10
         f"ECE and MCE use {n_bins} equal-width bins over [0, 1], each bin closed on the right; "
         "ECE weights each bin's |mean score - fraction positive| by its share of rows.",
     ]
-    if y.min() == y.max():
+    if multiclass_brier is not None:
+        notes.append(
+            "Top-label calibration: each row's top-class probability against whether the top "
+            "class is right; the Brier score sums the squared errors over all classes."
+        )
+    elif y.min() == y.max():
         notes.append(f"Only one class ({int(y[0])}) is present; calibration is one-sided.")
     return Evaluation(
         scorer=SCORER,
         title=TITLE,
         evidences=list(EVIDENCES),
         metrics={
-            "brier": float(brier_score_loss(y, s, labels=[0, 1])),
+            "brier": multiclass_brier
+            if multiclass_brier is not None
+            else float(brier_score_loss(y, s, labels=[0, 1])),
             "ece": float(np.sum(weights * gaps)),
             "mce": float(gaps.max()),
         },

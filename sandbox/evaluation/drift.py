@@ -11,7 +11,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from sandbox.evaluation.base import Evaluation
+from sandbox.evaluation.base import Evaluation, ReportSection
+from sandbox.evaluation.registry import scorer
 
 SCORER = "drift"
 TITLE = "Population drift of input features (PSI)"
@@ -121,6 +122,9 @@ def psi_band(value: float) -> str:
     return "stable"
 
 
+@scorer(
+    "drift", title="Population drift between training and test data", section=ReportSection.DATA
+)
 def population_drift(
     reference: pd.DataFrame, current: pd.DataFrame, columns: Sequence[str], bins: int = 10
 ) -> Evaluation:

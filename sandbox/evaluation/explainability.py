@@ -18,7 +18,9 @@ from sklearn.inspection import permutation_importance
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
-from sandbox.evaluation.base import Evaluation
+from sandbox.evaluation.base import Evaluation, ReportSection
+from sandbox.evaluation.registry import scorer
+from sandbox.tasks import TaskKind
 
 SCORER = "explainability"
 TITLE = "Explainability: what drives the model's scores"
@@ -147,6 +149,12 @@ def _sample(
     return X_sample, y_sample
 
 
+@scorer(
+    SCORER,
+    title=TITLE,
+    section=ReportSection.EXPLAINABILITY_DISCLOSURE,
+    task_kinds=(TaskKind.BINARY, TaskKind.MULTICLASS),
+)
 def global_importance(
     estimator: Any,
     X: pd.DataFrame,

@@ -19,7 +19,9 @@ from fairlearn.metrics import (
     true_positive_rate,
 )
 
-from sandbox.evaluation.base import Evaluation, Interval
+from sandbox.evaluation.base import Evaluation, Interval, ReportSection
+from sandbox.evaluation.registry import scorer
+from sandbox.tasks import TaskKind
 
 SCORER = "fairness"
 TITLE = "Fairness of decisions across protected groups"
@@ -108,6 +110,12 @@ def _bootstrap_gaps(
     return gaps(selection), gaps(tpr)
 
 
+@scorer(
+    SCORER,
+    title=TITLE,
+    section=ReportSection.FAIRNESS,
+    task_kinds=(TaskKind.BINARY, TaskKind.MULTICLASS),
+)
 def fairness(
     y_true: Sequence[int],
     decisions: Sequence[int],

@@ -14,7 +14,8 @@ from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from sandbox.evaluation.base import Evaluation
+from sandbox.evaluation.base import Evaluation, ReportSection
+from sandbox.evaluation.registry import scorer
 
 __all__ = [
     "DIMENSIONS",
@@ -578,6 +579,11 @@ def _excerpt(text: str) -> str:
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
 
 
+@scorer(
+    "explanation_faithfulness",
+    title="Faithfulness of LLM-written explanations",
+    section=ReportSection.GENAI,
+)
 def faithfulness(
     explanations: Sequence[str],
     facts: Sequence[Mapping[str, Any]],

@@ -1,4 +1,5 @@
-"""Figures for classification runs: PR curves, confusion matrix, score distributions.
+"""Figures for classification runs: PR curves, confusion matrix, score distributions, and for
+multiclass runs the most-confused class pairs.
 
 Each function returns a matplotlib Figure (Agg backend, no display needed); callers log and close.
 """
@@ -103,6 +104,35 @@ def score_distribution(
     ax.set(xlabel="Model score", ylabel="Density", title=title)
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
+    fig.tight_layout()
+    return fig
+
+
+def confused_pairs(
+    y_true: Sequence[int],
+    predicted: Sequence[int],
+    class_names: Sequence[str],
+    top: int = 15,
+    title: str = "Most-confused class pairs on the test split",
+) -> Figure:
+    """Horizontal bars: the off-diagonal (true -> predicted) cells with the most test rows."""
+    y = np.asarray(y_true, dtype=int)
+    pred = np.asarray(predicted, dtype=int)
+    k = len(class_names)
+    keep = (pred >= 0) & (pred != y)
+    counts = np.zeros((k, k), dtype=int)
+    np.add.at(counts, (y[keep], pred[keep]), 1)
+    order = np.argsort(-counts, axis=None, kind="stable")[:top]
+    pairs = [divmod(int(i), k) for i in order if counts.flat[int(i)] > 0][::-1]
+    fig, ax = plt.subplots(figsize=(7.2, 0.32 * max(len(pairs), 1) + 1.3), dpi=110)
+    if pairs:
+        labels = [f"{class_names[t]} → {class_names[p]}" for t, p in pairs]
+        ax.barh(range(len(pairs)), [counts[t, p] for t, p in pairs], color=_COLOURS[1])
+        ax.set_yticks(range(len(pairs)), labels, fontsize=7)
+    else:
+        ax.text(0.5, 0.5, "no confusions", ha="center", va="center", transform=ax.transAxes)
+    ax.set(xlabel="Test rows (true → predicted)", title=title)
+    ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
 

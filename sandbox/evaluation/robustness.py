@@ -1,17 +1,24 @@
-"""Robustness scorer: text perturbations (typos, casing, code-mixing, full-width, spacing) and F1.
+"""Robustness scorer: text perturbations (typos, casing, code-mixing, full-width, spacing).
 
-Owns the perturbation functions and the bilingual banking/scam lexicon they use, so that every
-text model is stressed with the same Hong Kong style evasions and the results stay comparable.
+Owns the perturbation functions, so that every text model is stressed with the same Hong Kong
+style evasions and the results stay comparable. The words that code-mixing swaps and spacing
+splits belong to a use case: it declares them as a :class:`Lexicon` (a YAML file of its own).
+Binary models are scored by F1 at their threshold, multiclass models by accuracy of the top class.
 """
 
 from __future__ import annotations
 
+import functools
 import random
 import re
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
+import yaml
 
+from sandbox.errors import DataError
 from sandbox.evaluation.base import Evaluation
 from sandbox.evaluation.classification import binary_metrics
 
@@ -23,53 +30,6 @@ MAX_EXAMPLES = 3
 EXCERPT_CHARS = 160
 
 Perturbation = Callable[[str, random.Random], str]
-
-CODE_MIX_LEXICON: tuple[tuple[str, str], ...] = (
-    ("bank", "銀行"),
-    ("account", "戶口"),
-    ("transfer", "轉賬"),
-    ("password", "密碼"),
-    ("verify", "核實"),
-    ("police", "警方"),
-    ("parcel", "包裹"),
-    ("urgent", "緊急"),
-    ("click", "撳"),
-    ("link", "連結"),
-    ("refund", "退款"),
-    ("OTP", "驗證碼"),
-    ("credit card", "信用卡"),
-    ("payment", "付款"),
-    ("deposit", "存款"),
-    ("loan", "貸款"),
-    ("customer service", "客戶服務"),
-    ("suspended", "暫停"),
-    ("frozen", "凍結"),
-    ("prize", "獎品"),
-    ("investment", "投資"),
-    ("courier", "速遞"),
-    ("customs", "海關"),
-    ("immediately", "立即"),
-    ("login", "登入"),
-    ("mobile", "手機"),
-    ("handling fee", "手續費"),
-    ("identity card", "身份證"),
-    ("interest", "利息"),
-    ("insurance", "保險"),
-    ("transaction", "交易"),
-    ("cash", "現金"),
-    ("arrest", "拘捕"),
-    ("reward", "獎賞"),
-    ("crypto", "加密貨幣"),
-)
-"""Hong Kong banking/scam vocabulary as (English, Traditional Chinese) pairs, one meaning each."""
-
-SUSPICIOUS_KEYWORDS: tuple[str, ...] = tuple(
-    dict.fromkeys(
-        [term for pair in CODE_MIX_LEXICON for term in pair]
-        + ["winner", "free", "claim", "bitcoin", "gift", "lottery", "中獎", "免費", "禮品"]
-    )
-)
-"""Keywords a scammer splits with spaces or zero-width characters to dodge keyword filters."""
 
 SPACING_SEPARATORS = (" ", "\u200b", "\u200c", "\u200d", "\u2060")
 """Space, zero-width space, zero-width non-joiner, zero-width joiner and word joiner."""
@@ -86,8 +46,6 @@ _LATIN_WORD = re.compile(r"(?<![A-Za-z0-9])[A-Za-z]+(?![A-Za-z0-9])")
 _MARK = "\x00"
 """Placeholder for a space around an English word put into Chinese text (see code_mix)."""
 _MARK_NOT_NEEDED = re.compile(rf"(^|\s){_MARK}+|{_MARK}+(?=[\s，。！？、；：,.!?;:)）]|$)")
-_EN_TO_ZH = {en.casefold(): zh for en, zh in CODE_MIX_LEXICON}
-_ZH_TO_EN = {zh: en for en, zh in CODE_MIX_LEXICON}
 
 
 def _term_pattern(terms: Sequence[str]) -> re.Pattern[str]:
@@ -101,8 +59,59 @@ def _term_pattern(terms: Sequence[str]) -> re.Pattern[str]:
     return re.compile("|".join(parts), re.IGNORECASE)
 
 
-_LEXICON_PATTERN = _term_pattern([term for pair in CODE_MIX_LEXICON for term in pair])
-_KEYWORD_PATTERN = _term_pattern(SUSPICIOUS_KEYWORDS)
+@dataclass(frozen=True)
+class Lexicon:
+    """A use case's bilingual vocabulary for the code-mixing and keyword-splitting perturbations.
+
+    Attributes:
+        code_mix: (English, Traditional Chinese) pairs, one meaning each, swapped both ways.
+        split_keywords: Words split by :func:`spacing` besides every code-mix term.
+    """
+
+    code_mix: tuple[tuple[str, str], ...]
+    split_keywords: tuple[str, ...] = ()
+    _patterns: dict[str, re.Pattern[str]] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+
+    @classmethod
+    def load(cls, path: Path) -> Lexicon:
+        """Read a lexicon YAML (``code_mix: [[en, zh], ...]``, ``split_keywords: [...]``).
+
+        Raises:
+            DataError: naming the file when it is missing or malformed.
+        """
+        try:
+            doc = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except (OSError, yaml.YAMLError) as exc:
+            raise DataError(f"cannot read robustness lexicon {path}: {exc}") from None
+        if not isinstance(doc, dict) or set(doc) - {"code_mix", "split_keywords"}:
+            raise DataError(
+                f"robustness lexicon {path} must be a mapping with keys code_mix and split_keywords"
+            )
+        pairs = doc.get("code_mix") or []
+        if not all(isinstance(p, list) and len(p) == 2 and all(p) for p in pairs):
+            raise DataError(f"robustness lexicon {path}: code_mix entries must be [en, zh] pairs")
+        keywords = doc.get("split_keywords") or []
+        return cls(
+            code_mix=tuple((str(en), str(zh)) for en, zh in pairs),
+            split_keywords=tuple(str(k) for k in keywords),
+        )
+
+    @property
+    def keywords(self) -> tuple[str, ...]:
+        """Every word :func:`spacing` splits: the code-mix terms, then the extra keywords."""
+        terms = [term for pair in self.code_mix for term in pair]
+        return tuple(dict.fromkeys([*terms, *self.split_keywords]))
+
+    def pattern(self, kind: str) -> re.Pattern[str]:
+        """The compiled alternation of code-mix terms (``code_mix``) or keywords (``keywords``)."""
+        if kind not in self._patterns:
+            terms = (
+                [t for pair in self.code_mix for t in pair] if kind == "code_mix" else self.keywords
+            )
+            self._patterns[kind] = _term_pattern(terms)
+        return self._patterns[kind]
 
 
 def _outside_urls(text: str, edit: Callable[[str], str]) -> str:
@@ -189,33 +198,37 @@ def casing(text: str, rng: random.Random, *, rate: float = 0.5) -> str:
     return _outside_urls(text, edit)
 
 
-def code_mix(text: str, rng: random.Random, *, rate: float = 0.5) -> str:
+def code_mix(text: str, rng: random.Random, *, lexicon: Lexicon, rate: float = 0.5) -> str:
     """Hong Kong style code-mixing: swap lexicon words between English and Chinese.
 
     An English lexicon word (whole word, any case) becomes its Chinese term and a Chinese term
     becomes its English word, each occurrence with probability ``rate``; an English word put
     into Chinese text is set off by spaces (``你的 bank account 已被 frozen``), as typed in
-    Hong Kong. See :data:`CODE_MIX_LEXICON`.
+    Hong Kong.
 
     Args:
         text: Text to perturb.
         rng: Seeded random generator.
+        lexicon: The use case's (English, Chinese) pairs.
         rate: Probability that a lexicon occurrence is swapped.
 
     Returns:
         The perturbed text.
     """
 
+    en_to_zh = {en.casefold(): zh for en, zh in lexicon.code_mix}
+    zh_to_en = {zh: en for en, zh in lexicon.code_mix}
+
     def edit(segment: str) -> str:
         def replace(match: re.Match[str]) -> str:
             term = match.group()
             if rng.random() >= rate:
                 return term
-            if term in _ZH_TO_EN:
-                return f"{_MARK}{_ZH_TO_EN[term]}{_MARK}"
-            return _EN_TO_ZH[term.casefold()]
+            if term in zh_to_en:
+                return f"{_MARK}{zh_to_en[term]}{_MARK}"
+            return en_to_zh[term.casefold()]
 
-        mixed = _LEXICON_PATTERN.sub(replace, segment)
+        mixed = lexicon.pattern("code_mix").sub(replace, segment)
         mixed = _MARK_NOT_NEEDED.sub(r"\1", mixed)
         return re.sub(f"{_MARK}+", " ", mixed)
 
@@ -246,16 +259,17 @@ def full_width(text: str, rng: random.Random, *, rate: float = 1.0) -> str:
     return re.sub(r"[A-Za-z0-9]+", replace, text)
 
 
-def spacing(text: str, rng: random.Random, *, rate: float = 1.0) -> str:
+def spacing(text: str, rng: random.Random, *, lexicon: Lexicon, rate: float = 1.0) -> str:
     """Keyword splitting: put a space or zero-width character between the letters of keywords.
 
-    Every occurrence of a :data:`SUSPICIOUS_KEYWORDS` entry (English whole words, any case, or
+    Every occurrence of one of the lexicon's keywords (English whole words, any case, or
     Chinese terms) is split with probability ``rate``, using one separator drawn from
     :data:`SPACING_SEPARATORS` per occurrence. URLs and e-mail addresses are left as they are.
 
     Args:
         text: Text to perturb.
         rng: Seeded random generator.
+        lexicon: The use case's keywords (:attr:`Lexicon.keywords`).
         rate: Probability that a keyword occurrence is split.
 
     Returns:
@@ -269,7 +283,7 @@ def spacing(text: str, rng: random.Random, *, rate: float = 1.0) -> str:
                 return keyword
             return rng.choice(SPACING_SEPARATORS).join(keyword)
 
-        return _KEYWORD_PATTERN.sub(replace, segment)
+        return lexicon.pattern("keywords").sub(replace, segment)
 
     return _outside_urls(text, edit)
 
@@ -277,11 +291,22 @@ def spacing(text: str, rng: random.Random, *, rate: float = 1.0) -> str:
 DEFAULT_PERTURBATIONS: dict[str, Perturbation] = {
     "typos": typos,
     "casing": casing,
-    "code_mix": code_mix,
     "full_width": full_width,
-    "spacing": spacing,
 }
-"""The perturbations :func:`robustness` applies unless told otherwise."""
+"""The perturbations that need no use-case vocabulary."""
+
+
+def perturbations(lexicon: Lexicon | None = None) -> dict[str, Perturbation]:
+    """The standard perturbations; code-mixing and keyword splitting when a lexicon is given."""
+    if lexicon is None:
+        return dict(DEFAULT_PERTURBATIONS)
+    return {
+        "typos": typos,
+        "casing": casing,
+        "code_mix": functools.partial(code_mix, lexicon=lexicon),
+        "full_width": full_width,
+        "spacing": functools.partial(spacing, lexicon=lexicon),
+    }
 
 
 def _excerpt(text: str) -> str:
@@ -289,10 +314,27 @@ def _excerpt(text: str) -> str:
 
 
 def _scores(predict_scores: Callable[[list[str]], np.ndarray], texts: list[str]) -> np.ndarray:
-    scores = np.asarray(predict_scores(texts), dtype=float).ravel()
-    if scores.shape != (len(texts),):
+    scores = np.asarray(predict_scores(texts), dtype=float)
+    if scores.ndim == 2 and scores.shape[1] == 1:
+        scores = scores.ravel()
+    if scores.shape[0] != len(texts) or scores.ndim not in (1, 2):
         raise ValueError(f"predict_scores returned {scores.shape} scores for {len(texts)} texts")
     return scores
+
+
+def _decide(scores: np.ndarray, threshold: float | None) -> np.ndarray:
+    """Binary: score >= threshold; multiclass (one column per class): the top class index."""
+    if scores.ndim == 2:
+        return scores.argmax(axis=1)
+    if threshold is None:
+        raise ValueError("a threshold is needed for one-column (binary) scores")
+    return (scores >= threshold).astype(int)
+
+
+def _quality(y: np.ndarray, scores: np.ndarray, threshold: float | None) -> float:
+    if scores.ndim == 2:
+        return float(np.mean(scores.argmax(axis=1) == y))
+    return binary_metrics(y, scores, threshold)["f1"]
 
 
 def robustness(
@@ -300,7 +342,7 @@ def robustness(
     texts: Sequence[str],
     y_true: Sequence[int],
     *,
-    threshold: float,
+    threshold: float | None,
     perturbations: Mapping[str, Perturbation] = DEFAULT_PERTURBATIONS,
     extra_variants: Mapping[str, Sequence[str]] | None = None,
     seed: int = 0,
@@ -312,7 +354,8 @@ def robustness(
     others), and each supplied variant set (paraphrases, adversarial rewrites) is scored as is.
 
     Metrics (``<variant>`` is a perturbation name or an ``extra_variants`` key):
-        ``f1.original``, ``f1.<variant>``: F1 at ``threshold``.
+        ``f1.original``, ``f1.<variant>``: F1 at ``threshold`` (multiclass scores, one column
+        per class: ``accuracy.*`` of the top class instead of ``f1.*``, ``accuracy_drop.*``).
         ``f1_drop.<variant>``: ``f1.original - f1.<variant>`` (positive = worse).
         ``flip_rate.<variant>``: share of rows whose decision at ``threshold`` changes.
         ``f1_drop_max``, ``flip_rate_max``: the worst variant.
@@ -325,7 +368,8 @@ def robustness(
         predict_scores: Maps a list of texts to positive-class scores.
         texts: Original texts.
         y_true: True labels (0/1), aligned with ``texts``.
-        threshold: Operating threshold; a score >= threshold is a positive decision.
+        threshold: Operating threshold; a score >= threshold is a positive decision (None for
+            multiclass scores, whose decision is the top class).
         perturbations: Name -> ``(text, rng) -> text`` function.
         extra_variants: Name -> texts aligned 1:1 with ``texts`` (supplied by a use case).
         seed: Seed of the perturbation generators.
@@ -364,32 +408,43 @@ def robustness(
         variants[name] = ("supplied", [str(t) for t in variant])
 
     base_scores = _scores(predict_scores, originals)
-    base_decisions = base_scores >= threshold
-    f1_original = binary_metrics(y, base_scores, threshold)["f1"]
-    metrics: dict[str, float] = {"f1.original": f1_original}
+    multiclass = base_scores.ndim == 2
+    name_of_metric = "accuracy" if multiclass else "f1"
+    base_decisions = _decide(base_scores, threshold)
+    f1_original = _quality(y, base_scores, threshold)
+    metrics: dict[str, float] = {f"{name_of_metric}.original": f1_original}
     table: list[dict[str, object]] = []
     examples: list[dict[str, object]] = []
     for name, (kind, variant_texts) in variants.items():
         scores = _scores(predict_scores, variant_texts)
-        decisions = scores >= threshold
+        decisions = _decide(scores, threshold)
         flipped = base_decisions != decisions
-        f1 = binary_metrics(y, scores, threshold)["f1"]
-        metrics[f"f1.{name}"] = f1
-        metrics[f"f1_drop.{name}"] = f1_original - f1
+        f1 = _quality(y, scores, threshold)
+        metrics[f"{name_of_metric}.{name}"] = f1
+        metrics[f"{name_of_metric}_drop.{name}"] = f1_original - f1
         metrics[f"flip_rate.{name}"] = float(flipped.mean())
         table.append(
             {
                 "variant": name,
                 "kind": kind,
                 "changed_rate": float(np.mean(np.asarray(originals) != np.asarray(variant_texts))),
-                "f1": f1,
-                "f1_drop": f1_original - f1,
+                name_of_metric: f1,
+                f"{name_of_metric}_drop": f1_original - f1,
                 "flip_rate": float(flipped.mean()),
-                "flips_to_negative": int((flipped & base_decisions).sum()),
-                "flips_to_positive": int((flipped & ~base_decisions).sum()),
+                **(
+                    {}
+                    if multiclass
+                    else {
+                        "flips_to_negative": int((flipped & (base_decisions == 1)).sum()),
+                        "flips_to_positive": int((flipped & (base_decisions == 0)).sum()),
+                    }
+                ),
             }
         )
-        order = sorted(np.flatnonzero(flipped), key=lambda i: -abs(scores[i] - base_scores[i]))
+        change = (
+            np.abs(scores - base_scores).max(axis=1) if multiclass else np.abs(scores - base_scores)
+        )
+        order = sorted(np.flatnonzero(flipped), key=lambda i: -change[i])
         for i in order[:MAX_EXAMPLES]:
             examples.append(
                 {
@@ -398,27 +453,33 @@ def robustness(
                     "label": int(y[i]),
                     "original": _excerpt(originals[i]),
                     "perturbed": _excerpt(variant_texts[i]),
-                    "score_original": float(base_scores[i]),
-                    "score_perturbed": float(scores[i]),
+                    "score_original": float(base_scores[i].max() if multiclass else base_scores[i]),
+                    "score_perturbed": float(scores[i].max() if multiclass else scores[i]),
                 }
             )
-    drops = [metrics[f"f1_drop.{name}"] for name in variants]
+    drops = [metrics[f"{name_of_metric}_drop.{name}"] for name in variants]
     flips = [metrics[f"flip_rate.{name}"] for name in variants]
-    metrics["f1_drop_max"] = max(drops)
+    metrics[f"{name_of_metric}_drop_max"] = max(drops)
     metrics["flip_rate_max"] = max(flips)
+    decided = "the top class" if multiclass else f"threshold {threshold:g}"
     notes = [
-        f"Decisions at threshold {threshold:g}; a flip is a row whose decision differs from the "
+        f"Decisions at {decided}; a flip is a row whose decision differs from the "
         "original text's decision, whichever the direction.",
         f"Perturbations are seeded with random.Random('{seed}:<name>'); supplied variants "
         f"({', '.join(extra) or 'none'}) are scored as given.",
     ]
-    if y.min() == y.max():
+    if not multiclass and y.min() == y.max():
         notes.append(f"Only one class ({int(y[0])}) is present; F1 may be 0 throughout.")
     return Evaluation(
         scorer=SCORER,
         title=TITLE,
         evidences=list(EVIDENCES),
         metrics=metrics,
-        evidence={"variants": table, "examples": examples, "n": len(originals)},
+        evidence={
+            "variants": table,
+            "examples": examples,
+            "n": len(originals),
+            "metric": name_of_metric,
+        },
         notes=notes,
     )

@@ -11,7 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 import numpy as np
 import pandas as pd
 
-from sandbox.evaluation.base import Evaluation, Interval
+from sandbox.evaluation.base import Evaluation, Interval, ReportSection
+from sandbox.evaluation.registry import scorer
+from sandbox.tasks import TaskKind
 
 MetricFn = Callable[[np.ndarray, np.ndarray], float]
 
@@ -49,6 +51,12 @@ def _resample(cells: list[np.ndarray], rng: np.random.Generator) -> np.ndarray:
     return np.concatenate([cell[rng.integers(0, len(cell), size=len(cell))] for cell in cells])
 
 
+@scorer(
+    BOOTSTRAP_SCORER,
+    title=BOOTSTRAP_TITLE,
+    section=ReportSection.CALIBRATION_STABILITY,
+    task_kinds=(TaskKind.BINARY, TaskKind.MULTICLASS),
+)
 def bootstrap_intervals(
     y_true: Sequence[int],
     scores: Sequence[float],

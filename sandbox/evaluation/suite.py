@@ -18,18 +18,10 @@ from sandbox.evaluation.calibration import calibration
 from sandbox.evaluation.drift import population_drift
 from sandbox.evaluation.explainability import decision_reasons, global_importance
 from sandbox.evaluation.fairness import fairness
-from sandbox.evaluation.robustness import robustness
+from sandbox.evaluation.multiclass import accuracy, confusion, macro_f1
+from sandbox.evaluation.robustness import perturbations, robustness
 from sandbox.evaluation.stability import bootstrap_intervals
-
-GENAI_SCORERS = (
-    "groundedness",
-    "pii_leakage",
-    "refusal",
-    "disclosure",
-    "handover",
-    "prompt_injection",
-    "explanation_faithfulness",
-)
+from sandbox.tasks import TaskKind
 
 
 def _positive_scores(estimator: Any, frame: pd.DataFrame) -> np.ndarray:
@@ -68,6 +60,21 @@ def evaluate_model(
         robustness_limit: At most this many robustness texts (a costly model's budget).
         explain_rows: Rows given per-decision reasons, instead of ``exp.explain_rows``.
     """
+    if exp.task is TaskKind.CONVERSATIONAL:
+        return []  # the experiment's scorer runs the conduct suite (Scores.evaluations)
+    if exp.task is TaskKind.MULTICLASS:
+        return _evaluate_multiclass(
+            exp,
+            params,
+            data,
+            estimator,
+            scores,
+            decisions,
+            seed,
+            n_boot,
+            robustness_limit,
+            explain_rows,
+        )
     y = data.test[data.target].to_numpy().astype(int)
     if len(y) > 20_000:
         n_boot = min(n_boot, 100)  # sklearn's ranking metrics dominate on large test sets
@@ -97,6 +104,94 @@ def evaluate_model(
     evaluations.append(_explain(exp, data, estimator, scores, y, seed, rows))
     evaluations.append(_robustness(exp, params, data, estimator, seed, robustness_limit))
     return evaluations
+
+
+def _evaluate_multiclass(
+    exp: Any,
+    params: Any,
+    data: Any,
+    estimator: Any,
+    proba: np.ndarray,
+    decisions: np.ndarray,
+    seed: int,
+    n_boot: int,
+    robustness_limit: int | None,
+    explain_rows: int | None,
+) -> list[Evaluation]:
+    """Calibration (top label), bootstrap intervals of accuracy and macro-F1, per-class results
+    and confused pairs, fairness over declared attributes, reasons for the least confident
+    decisions and robustness (accuracy of the top class under perturbations)."""
+    y = data.test[data.target].to_numpy().astype(int)
+    predicted = proba.argmax(axis=1)
+    evaluations = [
+        calibration(y, proba),
+        bootstrap_intervals(
+            y,
+            predicted.astype(float),
+            {"accuracy": accuracy, "macro_f1": macro_f1},
+            n_boot=n_boot,
+            seed=seed,
+        ),
+        confusion(y, decisions, data.class_names),
+    ]
+    if data.fairness_attributes:
+        groups = {a: data.test[a].astype(str).to_numpy() for a in data.fairness_attributes}
+        evaluations.append(
+            fairness(y, (decisions == y).astype(int), groups, n_boot=n_boot, seed=seed)
+        )
+    else:
+        evaluations.append(
+            Evaluation.not_assessed(
+                "fairness",
+                "Fairness across customer groups",
+                "the data set carries no customer attributes (queries are not linked to people)",
+                ["HKMA-AI-8", "HKMA-BDAI-FAIR"],
+            )
+        )
+    rows = exp.explain_rows if explain_rows is None else explain_rows
+    evaluations.append(_explain_multiclass(data, estimator, proba, rows))
+    evaluations.append(_robustness(exp, params, data, estimator, seed, robustness_limit))
+    return evaluations
+
+
+def _explain_multiclass(data: Any, estimator: Any, proba: np.ndarray, rows: int) -> Evaluation:
+    """Word-occlusion reasons for the least confident decisions (where a reviewer looks first)."""
+    title = "Global importance and per-decision reasons"
+    evidences = ["HKMA-AI-3"]
+    if rows <= 0:
+        return Evaluation.not_assessed(
+            "explainability", title, "no decisions were chosen for explanation", evidences
+        )
+    x_test = data.test[data.inputs]
+    confidence = proba.max(axis=1)
+    chosen = np.argsort(confidence, kind="stable")[:rows]
+    background = data.train[data.inputs].sample(n=min(len(data.train), 500), random_state=0)
+    reasons: list[dict[str, Any]] = []
+    for row in chosen:
+        top = int(proba[row].argmax())
+        found = decision_reasons(
+            lambda frame, top=top: _log_odds(
+                np.asarray(estimator.predict_proba(frame), dtype=float)[:, top]
+            ),
+            x_test.iloc[[row]],
+            background,
+        )
+        for item in found:
+            item["score"] = float(1 / (1 + np.exp(-item["score"])))
+            item["predicted"] = data.class_names[top]
+            item["true"] = data.class_names[int(data.test[data.target].iloc[row])]
+        reasons.extend(found)
+    return Evaluation(
+        scorer="explainability",
+        title=title,
+        evidences=evidences,
+        evidence={"decision_reasons": reasons, "decision_reasons_unit": "log-odds"},
+        notes=[
+            "Global importance does not apply to an encoder's dense features; each of the least "
+            "confident test decisions is explained by removing one word at a time and measuring "
+            "the change in the log-odds of the predicted class.",
+        ],
+    )
 
 
 def _explain(
@@ -144,12 +239,21 @@ def _robustness(
         variants = {name: [values[i] for i in keep] for name, values in variants.items()}
         note = f"run on {len(keep)} texts (the model's evaluation budget), not the full set"
     column = data.inputs[0]
+    multiclass = exp.task is TaskKind.MULTICLASS
     threshold = exp.operating_threshold(params)
+
+    def predict(batch: list[str]) -> np.ndarray:
+        frame = pd.DataFrame({column: list(batch)})
+        if multiclass:
+            return np.asarray(estimator.predict_proba(frame), dtype=float)
+        return _positive_scores(estimator, frame)
+
     result = robustness(
-        lambda batch: _positive_scores(estimator, pd.DataFrame({column: list(batch)})),
+        predict,
         texts,
         labels,
-        threshold=0.5 if threshold is None else threshold,
+        threshold=None if multiclass else (0.5 if threshold is None else threshold),
+        perturbations=perturbations(exp.robustness_lexicon),
         extra_variants=variants,
         seed=seed,
     )

@@ -31,7 +31,8 @@ def _png(fig) -> bytes:
 
 
 def reliability(models: Sequence[ModelResult]) -> bytes | None:
-    """Reliability diagram: mean score vs observed fraud share per score bin, one line per model."""
+    """Reliability diagram: mean score vs observed positive share per score bin, one line per
+    model (multiclass: top-class confidence vs share right)."""
     drawn = False
     fig, ax = plt.subplots(figsize=(6, 4.2))
     ax.plot([0, 1], [0, 1], color="grey", ls="--", lw=1, label="perfect calibration")
@@ -65,8 +66,11 @@ def reliability(models: Sequence[ModelResult]) -> bytes | None:
     return _png(fig)
 
 
-def fairness_rates(models: Sequence[ModelResult], attribute: str) -> bytes | None:
-    """Alert (selection) rate per group of one attribute, side by side per model."""
+def fairness_rates(
+    models: Sequence[ModelResult], attribute: str, decision: str = "flag"
+) -> bytes | None:
+    """Selection rate (the use case's decision: alert, flag, ...) per group of one attribute,
+    side by side per model."""
     series: list[tuple[str, dict[str, float]]] = []
     for model in models:
         evaluation = model.evaluation("fairness")
@@ -85,14 +89,15 @@ def fairness_rates(models: Sequence[ModelResult], attribute: str) -> bytes | Non
         values = [rates.get(g, np.nan) * 100 for g in groups]
         ax.bar(positions + index * width, values, width, color=colour, label=role)
     ax.set_xticks(positions + width * (len(series) - 1) / 2, groups, rotation=30, ha="right")
-    ax.set(ylabel="Alert rate (%)", title=f"Alert rate by {attribute.replace('_', ' ')}")
+    noun = decision.capitalize()
+    ax.set(ylabel=f"{noun} rate (%)", title=f"{noun} rate by {attribute.replace('_', ' ')}")
     ax.grid(axis="y", alpha=0.3)
     ax.legend(fontsize=8)
     fig.tight_layout()
     return _png(fig)
 
 
-def importance(model: ModelResult, top: int = 12) -> bytes | None:
+def importance(model: ModelResult, positive: str = "positive", top: int = 12) -> bytes | None:
     """Permutation importance (or linear-term weights for text models) of one model."""
     evaluation = model.evaluation("explainability")
     if evaluation is None:
@@ -115,7 +120,7 @@ def importance(model: ModelResult, top: int = 12) -> bytes | None:
         labels = [repr(r["term"].rsplit("__", 1)[-1]) for r in rows]
         values = [r["coefficient"] for r in rows]
         errors = None
-        xlabel = "Coefficient in the linear model (positive = towards scam)"
+        xlabel = f"Coefficient in the linear model (positive = towards {positive})"
     fig, ax = plt.subplots(figsize=(6.4, 0.32 * len(labels) + 1.2))
     colours = [_COLOURS[1] if v > 0 else _COLOURS[0] for v in values]
     ax.barh(range(len(labels)), values, xerr=errors, color=colours, alpha=0.85)

@@ -26,6 +26,7 @@ from sandbox.config import Settings, load_settings
 from sandbox.errors import AccessDenied, ConfigError, WorkflowError
 from sandbox.experiment import RunRecord
 from sandbox.identity import Action, Role
+from sandbox.reports.body import body_of, load_record, render_body, report_dir, sha256_text
 
 State = Literal["draft", "submitted", "validated", "approved", "rejected"]
 StepName = Literal["submit", "validate", "approve", "reject"]
@@ -139,8 +140,6 @@ def check_review(
     settings: Settings, review: Review, record: RunRecord, body: str | None = None
 ) -> ReviewCheck:
     """Recompute the run and report-body hashes and compare them with what was signed."""
-    from sandbox.reports.builder import load_record, render_body, sha256_text
-
     run_now = run_fingerprint(settings, record)
     if body is None:
         compare = load_record(settings, review.compare_run_id) if review.compare_run_id else None
@@ -161,8 +160,6 @@ def check_review(
 
 def check_report_files(settings: Settings, review: Review) -> list[str]:
     """Reports on disk or in MLflow whose body no longer matches the signed hash."""
-    from sandbox.reports.builder import body_of, report_dir, sha256_text
-
     problems = []
     local = report_dir(settings, review.run_id) / "report.html"
     candidates = [("local copy " + str(local), local)] if local.is_file() else []
@@ -199,7 +196,7 @@ def champion_run_id(settings: Settings, record: RunRecord) -> str | None:
     return run.data.tags.get("mlflow.parentRunId", version.run_id)
 
 
-def review_step(
+def apply_review_step(
     run_id: str,
     action: str,
     *,
@@ -215,7 +212,6 @@ def review_step(
         AccessDenied: the acting role may not take this step.
     """
     from sandbox.privacy.guard import WriteGuard
-    from sandbox.reports.builder import build_report, load_record, render_body, sha256_text
 
     settings = settings or load_settings()
     identity = settings.identity
@@ -318,7 +314,6 @@ def review_step(
             "model_version": review.model_version,
         },
     )
-    build_report(record.run_id, compare=review.compare_run_id, settings=settings)
     return review
 
 
@@ -349,8 +344,6 @@ def review_status(
     run_id: str, settings: Settings | None = None
 ) -> tuple[Review, ReviewCheck | None, list[str]]:
     """The review of a run, whether its hashes still hold, and report files that differ."""
-    from sandbox.reports.builder import load_record
-
     settings = settings or load_settings()
     settings.identity.require(Action.READ_RUNS)
     record = load_record(settings, run_id)

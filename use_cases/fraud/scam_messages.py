@@ -27,6 +27,7 @@ from sklearn.pipeline import Pipeline
 from sandbox.datasets import PackagedDataset, dataset_path, register_dataset
 from sandbox.errors import DataError
 from sandbox.evaluation.classification import binary_metrics, sliced
+from sandbox.evaluation.robustness import Lexicon
 from sandbox.evaluation.thresholds import load_thresholds
 from sandbox.evaluation.tiering import RiskFacts
 from sandbox.experiment import (
@@ -39,10 +40,12 @@ from sandbox.experiment import (
     PreparedData,
     RunContext,
     Scores,
+    Wording,
 )
 from sandbox.models.embeddings import SentenceEmbedder, minilm_provenance
 from sandbox.privacy.ingest import redact_dataset
 from sandbox.registry import experiment
+from use_cases.fraud import FRAUD_EXPECTATIONS
 from use_cases.fraud.hk_messages import generate_hk_messages, split_by_family
 
 HERE = Path(__file__).parent
@@ -63,6 +66,15 @@ SMS_SPAM_COLLECTION = register_dataset(
 )
 
 SEGMENTS = ("sms_en", "hk_en", "hk_zh-Hant", "hk_yue")
+
+SCAM_WORDING = Wording(
+    positive="scam",
+    positive_plural="scams",
+    negative="legitimate",
+    decision="alert",
+    decided="alerted",
+    score="scam score",
+)
 
 
 class BaselineParams(BaseModel):
@@ -540,6 +552,9 @@ def scam_messages() -> Experiment:
         extra_metrics=extra_metrics,
         default_config=HERE / "configs" / "scam_messages.yaml",
         robustness_set=robustness_set,
+        robustness_lexicon=Lexicon.load(HERE / "data" / "robustness_lexicon.yaml"),
+        wording=SCAM_WORDING,
+        expectations=FRAUD_EXPECTATIONS,
         governance=Governance(
             risk_facts=RiskFacts(
                 customer_impact="indirect", autonomy="human_in_the_loop", materiality="medium"

@@ -42,8 +42,10 @@ from sandbox.experiment import (
     PreparedData,
     RunContext,
     Scores,
+    Wording,
 )
 from sandbox.registry import experiment
+from use_cases.fraud import FRAUD_EXPECTATIONS
 from use_cases.fraud.alert_explanations import (
     ExplanationParams,
     explain_alerts,
@@ -414,6 +416,15 @@ def transactions() -> Experiment:
         extra_evaluations=alert_explanations,
         operating_point=lambda params: f"top {params.review_capacity_per_day} alerts per day",
         default_config=HERE / "configs" / "transactions.yaml",
+        wording=Wording(
+            positive="fraud",
+            positive_plural="frauds",
+            negative="legitimate",
+            decision="alert",
+            decided="alerted",
+            score="fraud score",
+        ),
+        expectations=FRAUD_EXPECTATIONS,
         governance=Governance(
             risk_facts=RiskFacts(
                 customer_impact="indirect", autonomy="human_in_the_loop", materiality="high"

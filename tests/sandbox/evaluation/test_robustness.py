@@ -6,16 +6,30 @@ from functools import partial
 import numpy as np
 import pytest
 
+from sandbox.errors import DataError
 from sandbox.evaluation.robustness import (
-    CODE_MIX_LEXICON,
     DEFAULT_PERTURBATIONS,
     SPACING_SEPARATORS,
+    Lexicon,
     casing,
     code_mix,
     full_width,
+    perturbations,
     robustness,
     spacing,
     typos,
+)
+
+LEXICON = Lexicon(
+    code_mix=(
+        ("bank", "銀行"),
+        ("account", "戶口"),
+        ("verify", "核實"),
+        ("frozen", "凍結"),
+        ("OTP", "驗證碼"),
+        ("password", "密碼"),
+    ),
+    split_keywords=("winner",),
 )
 
 SCAM = (
@@ -33,9 +47,9 @@ def keyword_scores(texts: list[str]) -> np.ndarray:
 # --- perturbations ---------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", sorted(DEFAULT_PERTURBATIONS))
+@pytest.mark.parametrize("name", sorted(perturbations(LEXICON)))
 def test_perturbations_are_deterministic_for_a_seeded_rng(name: str) -> None:
-    perturb = DEFAULT_PERTURBATIONS[name]
+    perturb = perturbations(LEXICON)[name]
     first = perturb(SCAM, random.Random(7))
     assert first == perturb(SCAM, random.Random(7))
     assert first != SCAM
@@ -71,21 +85,49 @@ def test_casing_only_changes_case_and_leaves_urls() -> None:
 
 def test_code_mix_swaps_both_directions() -> None:
     rng = random.Random(0)
-    assert (
-        code_mix("Please verify your bank account", rng, rate=1.0) == "Please 核實 your 銀行 戶口"
-    )
-    assert code_mix("你的銀行戶口已被凍結。", rng, rate=1.0) == "你的 bank account 已被 frozen。"
+    mix = partial(code_mix, lexicon=LEXICON, rate=1.0)
+    assert mix("Please verify your bank account", rng) == "Please 核實 your 銀行 戶口"
+    assert mix("你的銀行戶口已被凍結。", rng) == "你的 bank account 已被 frozen。"
     # Case-insensitive whole words only: 'accounts' is not the lexicon word 'account'.
-    assert code_mix("send OTP to accounts", rng, rate=1.0) == "send 驗證碼 to accounts"
-    assert code_mix("Please verify", rng, rate=0.0) == "Please verify"
+    assert mix("send OTP to accounts", rng) == "send 驗證碼 to accounts"
+    assert code_mix("Please verify", rng, lexicon=LEXICON, rate=0.0) == "Please verify"
 
 
-def test_code_mix_lexicon_is_bilingual_and_one_to_one() -> None:
-    english = [en.lower() for en, _ in CODE_MIX_LEXICON]
-    chinese = [zh for _, zh in CODE_MIX_LEXICON]
-    assert len(CODE_MIX_LEXICON) >= 25
-    assert len(set(english)) == len(english) and len(set(chinese)) == len(chinese)
-    assert ("bank", "銀行") in CODE_MIX_LEXICON and ("OTP", "驗證碼") in CODE_MIX_LEXICON
+def test_without_a_lexicon_only_vocabulary_free_perturbations_apply() -> None:
+    assert set(perturbations()) == set(DEFAULT_PERTURBATIONS) == {"typos", "casing", "full_width"}
+    assert set(perturbations(LEXICON)) == {"typos", "casing", "code_mix", "full_width", "spacing"}
+
+
+def test_lexicon_file_is_validated(tmp_path) -> None:
+    good = tmp_path / "good.yaml"
+    good.write_text("code_mix:\n- [bank, 銀行]\nsplit_keywords: [free]\n", encoding="utf-8")
+    lexicon = Lexicon.load(good)
+    assert lexicon.code_mix == (("bank", "銀行"),) and lexicon.keywords == ("bank", "銀行", "free")
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("code_mix:\n- [bank]\n", encoding="utf-8")
+    with pytest.raises(DataError, match="bad.yaml"):
+        Lexicon.load(bad)
+
+
+def test_multiclass_scores_are_judged_by_top_class_accuracy() -> None:
+    def top_class(texts: list[str]) -> np.ndarray:
+        # class 1 when the exact word 'urgent' is present, else class 0; three classes
+        hit = np.array([float("urgent" in t.split()) for t in texts])
+        return np.stack([1 - hit, hit, np.zeros_like(hit)], axis=1)
+
+    result = robustness(
+        top_class,
+        ["urgent now", "hello there", "urgent call"],
+        [1, 0, 2],
+        threshold=None,
+        perturbations={"casing": partial(casing, rate=1.0)},
+        seed=1,
+    )
+    m = result.metrics
+    assert result.evidence["metric"] == "accuracy"
+    assert m["accuracy.original"] == pytest.approx(2 / 3)
+    assert m["accuracy_drop.casing"] == pytest.approx(m["accuracy.original"] - m["accuracy.casing"])
+    assert "f1.original" not in m
 
 
 def test_full_width_converts_letters_and_digits() -> None:
@@ -96,7 +138,7 @@ def test_full_width_converts_letters_and_digits() -> None:
 
 def test_spacing_splits_keywords_with_spaces_or_zero_width_characters() -> None:
     text = "Verify your password now: 密碼"
-    out = spacing(text, random.Random(2))
+    out = spacing(text, random.Random(2), lexicon=LEXICON)
     assert "password" not in out.lower() and "verify" not in out.lower() and "密碼" not in out
     assert set(re.findall("[\u200b\u200c\u200d\u2060 ]", out)) <= set(SPACING_SEPARATORS)
     # Removing the inserted separators gives the original text back.

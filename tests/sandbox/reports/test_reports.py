@@ -17,7 +17,7 @@ from sandbox.config import PROJECT_ROOT, Settings
 from sandbox.errors import AccessDenied, WorkflowError
 from sandbox.identity import Role
 from sandbox.reports import build_report, review_status, review_step
-from sandbox.reports.builder import SECTIONS, body_of, sha256_text
+from sandbox.reports.body import SECTIONS, body_of, sha256_text
 from sandbox.reports.signoff import CHAMPION_ALIAS, champion_run_id, registered_model_name
 from tests.use_cases.fraud.test_fraud_runs import SMALL_TRANSACTIONS
 
