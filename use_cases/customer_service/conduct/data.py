@@ -224,6 +224,16 @@ def load_replies(path: Path) -> Replies:
 # Utterances: training (templates x slots) and development (literal) sets.
 
 
+class Augmentation(BaseModel):
+    """Prefixes and suffixes; each utterance gets ``copies`` framed copies (fixed seed)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    copies: int = Field(default=1, ge=0, le=5)
+    prefixes: list[str] = Field(default_factory=lambda: [""])
+    suffixes: list[str] = Field(default_factory=lambda: [""])
+
+
 class UtteranceFile(BaseModel):
     """``training_utterances.yaml`` / ``dev_utterances.yaml``.
 
@@ -238,6 +248,11 @@ class UtteranceFile(BaseModel):
     seed: int = 0
     per_template: int = Field(default=6, ge=1)
     slots: dict[str, list[str]] = Field(default_factory=dict)
+    augment: dict[LanguageCode, Augmentation] = Field(
+        default_factory=dict,
+        description="Per language, framing added to a copy of each utterance (greetings, "
+        "politeness, fillers), so the classifier does not learn that framing means a category",
+    )
     categories: dict[ConductCategory, dict[LanguageCode, list[str]]]
 
     @model_validator(mode="after")
@@ -290,6 +305,13 @@ def expand_utterances(data: UtteranceFile) -> list[LabelledUtterance]:
                     ]
                 else:
                     texts = [template]
+                augmentation = data.augment.get(language)
+                if augmentation is not None:
+                    texts = texts + [
+                        f"{rng.choice(augmentation.prefixes)}{text}{rng.choice(augmentation.suffixes)}"
+                        for text in texts
+                        for _ in range(augmentation.copies)
+                    ]
                 for text in texts:
                     if (text, category.value) in seen:
                         continue
