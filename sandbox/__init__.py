@@ -10,6 +10,15 @@ from pathlib import Path
 
 from sandbox.audit import AuditEntry, AuditLog
 from sandbox.config import Settings, load_params, load_settings
+from sandbox.conversation import (
+    AgentAction,
+    AgentReply,
+    ChatTurn,
+    Conversation,
+    ConversationalAgent,
+    read_conversations,
+    write_replies,
+)
 from sandbox.errors import (
     AccessDenied,
     AuditIntegrityError,
@@ -21,7 +30,7 @@ from sandbox.errors import (
     UnknownNameError,
     WorkflowError,
 )
-from sandbox.evaluation.base import Evaluation
+from sandbox.evaluation.base import Evaluation, ReportSection
 from sandbox.evaluation.thresholds import Finding, Severity, Threshold, Verdict
 from sandbox.evaluation.tiering import RiskFacts
 from sandbox.experiment import (
@@ -37,10 +46,12 @@ from sandbox.experiment import (
     RunContext,
     RunRecord,
     Scores,
+    Wording,
 )
 from sandbox.identity import Action, Identity, Role
 from sandbox.registry import experiment, get_experiment, use_cases
 from sandbox.runner import run_experiment
+from sandbox.tasks import TaskKind
 from sandbox.tracking import RunSummary
 
 __version__ = "0.1.0"
@@ -111,6 +122,94 @@ def review_status(run_id: str, settings: Settings | None = None):
     return _status(run_id, settings=settings)
 
 
+def conversational_experiments() -> list[str]:
+    """Registered conversational experiments as ``use_case/experiment``."""
+    found = []
+    for use_case, names in use_cases().items():
+        for name in names:
+            if get_experiment(use_case, name).task is TaskKind.CONVERSATIONAL:
+                found.append(f"{use_case}/{name}")
+    return found
+
+
+def conversational_agent(
+    experiment: str | None = None,
+    *,
+    model: str | None = None,
+    provider: str | None = None,
+    settings: Settings | None = None,
+    progress: ProgressCallback | None = None,
+) -> ConversationalAgent:
+    """The deployable agent of a conversational experiment, fitted and ready to ``reply``.
+
+    Args:
+        experiment: ``use_case/experiment``; optional when exactly one is registered.
+        model: Catalogue model name (``sandbox models list``); default: the experiment's.
+        provider: ``embedded``, ``hf-local`` or ``openai-compatible``: with ``model``, checks
+            that the model is served by it; alone, picks the catalogue's first model of it.
+        settings: Who is calling; read from the environment when omitted.
+        progress: Receives ``(stage, completed, total)`` while the agent works.
+
+    Raises:
+        UnknownNameError: no such conversational experiment, model or provider.
+        ConfigError: ``model`` and ``provider`` disagree.
+    """
+    from sandbox.compute import select_device
+    from sandbox.experiment import no_progress
+
+    settings = settings or load_settings()
+    settings.identity.require(Action.CALL_MODEL)
+    known = conversational_experiments()
+    if experiment is None:
+        if len(known) != 1:
+            raise UnknownNameError(
+                "choose a conversational experiment with --experiment: " + ", ".join(known)
+                if known
+                else "no conversational experiment is registered"
+            )
+        experiment = known[0]
+    if experiment not in known:
+        raise UnknownNameError(
+            f"unknown conversational experiment '{experiment}'; known: {', '.join(known) or '-'}"
+        )
+    use_case, name = experiment.split("/", 1)
+    exp = get_experiment(use_case, name)
+    if exp.agent is None:
+        raise PrerequisiteError(f"{experiment} declares no agent factory")
+    model = _resolve_model(settings, model, provider)
+    params = load_params(exp.params_model, exp.default_config, (), label=exp.qualified_name)
+    ctx = RunContext(
+        identity=settings.identity,
+        cache_dir=settings.resolved_cache_dir,
+        data_dir=settings.resolved_data_dir,
+        device=select_device(settings.device),
+        progress=progress or no_progress,
+        settings=settings,
+    )
+    return exp.agent(params, ctx, model)
+
+
+def _resolve_model(settings: Settings, model: str | None, provider: str | None) -> str | None:
+    if provider is None:
+        return model
+    from sandbox.models.catalog import load_catalog
+
+    catalog = load_catalog(settings)
+    if model is not None:
+        name, spec = catalog.spec(model)
+        if spec.provider != provider:
+            raise ConfigError(f"model '{name}' is served by {spec.provider}, not {provider}")
+        return name
+    for name, spec in catalog.models.items():
+        if spec.provider == provider:
+            return name
+    known = sorted({spec.provider for spec in catalog.models.values()})
+    raise UnknownNameError(
+        f"no catalogue model uses provider '{provider}'; providers in the catalogue: "
+        f"{', '.join(known)} (add one to the catalogue file, see `sandbox models list`)"
+    )
+
+
 def fetch_datasets(
     name: str | None = None, *, force: bool = False, settings: Settings | None = None
 ) -> list[Path]:
@@ -128,6 +227,18 @@ def fetch_datasets(
 __all__ = [
     "AccessDenied",
     "Action",
+    "AgentAction",
+    "AgentReply",
+    "ChatTurn",
+    "Conversation",
+    "ConversationalAgent",
+    "ReportSection",
+    "TaskKind",
+    "Wording",
+    "conversational_agent",
+    "conversational_experiments",
+    "read_conversations",
+    "write_replies",
     "AuditEntry",
     "AuditIntegrityError",
     "AuditLog",

