@@ -129,7 +129,8 @@ class InjectionRule(BaseModel):
 
 
 class Lexicon(BaseModel):
-    """``lexicon.yaml``: rule priority, the rules, and the passage-injection patterns."""
+    """``lexicon.yaml``: rule priority, the rules, the domain vocabulary and the passage-injection
+    patterns."""
 
     model_config = ConfigDict(extra="forbid")
 
@@ -138,7 +139,15 @@ class Lexicon(BaseModel):
         description="When rules of several categories fire, the first listed wins"
     )
     rules: list[LexiconRule] = Field(min_length=1)
+    banking_terms: list[str] = Field(
+        min_length=1, description="Regexes of the bank's domain vocabulary (out-of-scope check)"
+    )
     passage_injection: list[InjectionRule] = Field(min_length=1)
+
+    @field_validator("banking_terms")
+    @classmethod
+    def _term_regexes(cls, value: list[str]) -> list[str]:
+        return [_check_regex(p) for p in value]
 
     @model_validator(mode="after")
     def _consistent(self) -> Lexicon:

@@ -50,6 +50,7 @@ RULE_CONFIDENCE = 0.9
 HISTORY_TURNS = 6
 """Previous user turns read for handover, vulnerability and scam signals."""
 LOW_CONFIDENCE_ID = "classifier:low_confidence"
+NO_BANKING_TERMS_ID = "domain:no_banking_terms"
 
 _CATEGORY_ACTION: dict[ConductCategory, AgentAction] = {
     **{c: AgentAction.HANDOVER for c in HANDOVER_CATEGORIES},
@@ -166,6 +167,7 @@ class ConductPolicy:
         self.low_confidence_threshold = low_confidence_threshold
         self._rules = _compile_rules(self.lexicon)
         self._priority = {c: i for i, c in enumerate(self.lexicon.priority)}
+        self._banking_terms = tuple(re.compile(p) for p in self.lexicon.banking_terms)
         self._injection = [
             (rule.id, tuple(re.compile(p) for p in rule.patterns))
             for rule in self.lexicon.passage_injection
@@ -281,6 +283,32 @@ class ConductPolicy:
             )
         return last
 
+    def _mentions_banking(self, texts: list[str]) -> bool:
+        return any(
+            p.search(v) for text in texts for v in self._views(text) for p in self._banking_terms
+        )
+
+    def _off_domain(self, verdict: TurnAssessment, texts: list[str]) -> TurnAssessment:
+        """A classifier verdict of "banking question" (or an unsure one leaning there) for a
+        conversation without a single banking word is out of scope."""
+        if (
+            verdict.by_rule
+            or not verdict.probabilities
+            or any(m.startswith("history:") for m in verdict.matched)
+        ):
+            return verdict
+        top = max(verdict.probabilities, key=lambda c: (verdict.probabilities[c], c.value))
+        if top not in (ConductCategory.BANKING_QUESTION, ConductCategory.OUT_OF_SCOPE):
+            return verdict
+        if self._mentions_banking(texts):
+            return verdict
+        return TurnAssessment(
+            category=ConductCategory.OUT_OF_SCOPE,
+            confidence=verdict.confidence,
+            matched=[CLASSIFIER_ID, NO_BANKING_TERMS_ID],
+            probabilities=verdict.probabilities,
+        )
+
     def decide(self, conversation: Conversation) -> PolicyDecision:
         """The category, actions, confidence, language, evidence ids and fixed reply."""
         return self.decide_many([conversation])[0]
@@ -298,7 +326,7 @@ class ConductPolicy:
         for conversation, texts in zip(conversations, turns, strict=True):
             mine = assessed[start : start + len(texts)]
             start += len(texts)
-            verdict = self._with_history(mine[-1], mine[:-1])
+            verdict = self._off_domain(self._with_history(mine[-1], mine[:-1]), texts)
             language = self._language(conversation)
             decisions.append(
                 PolicyDecision(

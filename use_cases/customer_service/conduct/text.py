@@ -83,8 +83,8 @@ def _deletes(word: str) -> set[str]:
 
 
 class TypoRepairer:
-    """Maps unknown English words to a known word one edit away (deletion, insertion,
-    substitution or adjacent swap), so "humna agnet" reads "human agent".
+    """Maps unknown English words to a known word one edit away (a missing letter, a wrong letter
+    or two letters swapped), so "humna agnet" reads "human agent".
 
     Deterministic: among candidates the most frequent known word wins, ties by spelling. Words
     shorter than ``min_length`` and words already known are left alone.
@@ -112,7 +112,9 @@ class TypoRepairer:
         found: set[str] = set()
         for key in _deletes(word) | {word}:
             found |= self._by_delete.get(key, set())
-        return {c for c in found if _one_edit(word, c)}
+        # Only swaps, substitutions and a missing letter: dropping a letter from a real word
+        # ("window" -> "widow") changes its meaning far more often than it fixes a typo.
+        return {c for c in found if len(c) >= len(word) and _one_edit(word, c)}
 
     def repair_word(self, word: str) -> str:
         if len(word) < self.min_length or word in self._counts:
