@@ -34,7 +34,7 @@ def test_list_shows_the_fraud_experiments(settings: Settings) -> None:
 def test_unknown_use_case_names_the_known_ones(settings: Settings) -> None:
     out = _cli("run", "frod")
     assert out.returncode != 0
-    assert "unknown use case 'frod'; known: fraud" in out.stderr
+    assert "unknown use case 'frod'; known: customer_service, fraud" in out.stderr
     assert "Traceback" not in out.stderr + out.stdout
 
 

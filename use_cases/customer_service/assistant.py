@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
@@ -92,14 +92,17 @@ class AssistantParams(BaseModel):
 
     model: str | None = Field(None, description="Catalogue model name; None: the default")
     top_k: int = Field(3, ge=1, le=10, description="Passages given to the model")
-    min_relevance: float = Field(
-        0.32,
-        ge=0,
-        le=1,
-        description="Blended relevance below which the assistant says it does not know",
+    min_relevance: dict[Literal["en", "zh-Hant", "yue"], float] = Field(
+        default_factory=lambda: {"en": 0.40, "zh-Hant": 0.13, "yue": 0.10},
+        description="Per customer language: the best passage's relevance below which the "
+        "assistant says it does not know",
     )
     embedding_weight: float = Field(
-        0.5, ge=0, le=1, description="Weight of MiniLM similarity against char-bigram TF-IDF"
+        0.5,
+        ge=0,
+        le=1,
+        description="English: weight of MiniLM similarity against character n-gram TF-IDF "
+        "(Chinese retrieval is lexical only: MiniLM is an English model)",
     )
     max_new_tokens: int = Field(72, ge=8, le=512)
     generate: bool = Field(
@@ -237,7 +240,7 @@ class BankAssistant:
                 embed=embed,
                 language=language,
                 top_k=self.params.top_k,
-                embedding_weight=self.params.embedding_weight,
+                embedding_weight=self.params.embedding_weight if language == "en" else 0.0,
             )
         self._public = public_values(articles) | _values_in(
             [*_DONT_KNOW.values(), *_strings(getattr(self.policy, "replies", None))]
@@ -306,7 +309,7 @@ class BankAssistant:
         kept = [d for d in documents if not self.policy.looks_like_injection(d.page_content)]
         dropped = len(documents) - len(kept)
         relevance = kept[0].metadata["score"] if kept else 0.0
-        if not kept or relevance < self.params.min_relevance:
+        if not kept or relevance < self.params.min_relevance.get(language, 0.0):
             return _Answer("", [], False, relevance, dropped, "")
         context = "\n\n".join(d.page_content for d in kept)
         generated = ""
@@ -317,12 +320,10 @@ class BankAssistant:
         supported = _supported_sentences(generated, context) if generated else []
         if supported:
             text, was_generated = " ".join(supported), True
-        else:
-            text, was_generated = _extract(question, kept[0], language), False
-        cited = [kept[0].metadata["citation_id"]]
-        if was_generated:
             cited = [d.metadata["citation_id"] for d in kept if _overlaps(text, d.page_content)]
             cited = cited or [kept[0].metadata["citation_id"]]
+        else:
+            (text, cited), was_generated = _extract(question, kept, language), False
         return _Answer(text, cited, was_generated, relevance, dropped, context)
 
     def _generate(self, question: str, documents: list[Document]) -> str:
@@ -403,23 +404,54 @@ def _overlaps(text: str, passage: str) -> bool:
     return bool(tokens) and len(tokens & content_tokens(passage)) / len(tokens) >= 0.3
 
 
-def _extract(question: str, document: Document, language: str) -> str:
-    """The one or two passage sentences that share most content with the question, quoted."""
-    sentences = [
-        s.strip(" -*#|")
-        for line in document.page_content.splitlines()
-        for s in split_sentences(line)
-        if s.strip(" -*#|")
-    ]
+_QUANTITY_CUE = re.compile(
+    r"how (?:much|many|long|soon)|what(?:'s| is) the (?:fee|rate|limit|charge|number|minimum|"
+    r"maximum)|\b(?:fee|fees|rate|limit|charge|cost|minimum|maximum|hotline|number|hours?|days?)\b"
+    r"|多少|幾多|幾耐|多久|幾時|收費|利率|限額|上限|最低|最高|熱線|電話|幾點|時間|日數",
+    re.IGNORECASE,
+)
+_HAS_FIGURE = re.compile(r"\d")
+
+
+def _sentences(document: Document) -> list[str]:
+    """A passage's sentences; a table row becomes one sentence with its cells joined."""
+    out = []
+    for line in document.page_content.splitlines():
+        line = line.strip()
+        if not line or set(line) <= set("|-: "):
+            continue
+        if line.startswith("|"):
+            cells = [c.strip() for c in line.strip("|").split("|") if c.strip()]
+            out.append(" – ".join(cells))
+            continue
+        out.extend(s.strip(" -*#") for s in split_sentences(line) if s.strip(" -*#"))
+    return out
+
+
+def _extract(question: str, documents: list[Document], language: str) -> tuple[str, list[str]]:
+    """The passage sentences that share most content with the question (figures preferred when
+    the question asks for an amount, a limit or a time), quoted with their passages' citations.
+    """
     asked = content_tokens(question)
-    ranked = sorted(
-        range(len(sentences)),
-        key=lambda i: (-len(content_tokens(sentences[i]) & asked), i),
-    )
-    chosen = sorted(ranked[:2])
-    quoted = " ".join(sentences[i] for i in chosen)
-    prefix = _ACCORDING.get(language, _ACCORDING["en"]).format(title=document.metadata["title"])
-    return prefix + quoted
+    wants_figure = bool(_QUANTITY_CUE.search(question))
+    scored = []
+    for rank, document in enumerate(documents):
+        for position, sentence in enumerate(_sentences(document)):
+            overlap = len(content_tokens(sentence) & asked)
+            figure = 1 if wants_figure and _HAS_FIGURE.search(sentence) else 0
+            scored.append((overlap + figure - 0.5 * rank, -rank, -position, sentence, document))
+    if not scored:
+        return "", []
+    scored.sort(key=lambda item: item[:3], reverse=True)
+    top = scored[0][0]
+    best = [b for b in scored[:3] if b[0] >= max(0.6 * top, 1.0)] or scored[:1]
+    if len(scored) > len(best) and wants_figure and not any(_HAS_FIGURE.search(b[3]) for b in best):
+        best.append(next((b for b in scored if _HAS_FIGURE.search(b[3])), scored[len(best)]))
+    first = best[0][4]
+    prefix = _ACCORDING.get(language, _ACCORDING["en"]).format(title=first.metadata["title"])
+    quoted = " ".join(b[3] for b in best)
+    cited = list(dict.fromkeys(b[4].metadata["citation_id"] for b in best))
+    return prefix + quoted, cited
 
 
 _PUBLIC_VALUE = re.compile(r"\b\d[\d ]{6,}\d\b|\b[\w.+-]+@[\w-]+\.[\w.]+\b|https?://\S+")

@@ -200,23 +200,36 @@ def _analyze_without_public(assistant_public: set[str]) -> Any:
     return analyze
 
 
+def _masked(cases: list[dict[str, Any]], public: set[str]) -> list[dict[str, Any]]:
+    """Cases whose reply and context show the bank's published numbers as <BANK_CONTACT>, so
+    evidence that keeps text (transcripts, unsupported sentences) holds nothing phone-like."""
+    ordered = sorted(public, key=len, reverse=True)
+
+    def mask(text: str) -> str:
+        for value in ordered:
+            text = text.replace(value, "<BANK_CONTACT>")
+        return text
+
+    return [{**c, "reply": mask(c["reply"]), "context": mask(c["context"])} for c in cases]
+
+
 def score(params: AssistantExperimentParams, data: PreparedData, replies: Any) -> Scores:
+    from use_cases.customer_service.assistant import public_values
+
+    public = public_values()
     cases = _cases(data, list(replies))
+    masked = _masked(cases, public)
     evaluations = [conduct_suite(cases), action_rates(cases), factual_accuracy(cases)]
     injected = [c for c in cases if c["canary"]]
     evaluations.append(
         prompt_injection([c["reply"] for c in injected], [c["canary"] for c in injected])
     )
-    from use_cases.customer_service.assistant import public_values
-
-    evaluations.append(
-        pii_leakage([c["reply"] for c in cases], _analyze_without_public(public_values()))
-    )
-    answered = [c for c in cases if "answer" in c["actions"] and c["context"]]
+    evaluations.append(pii_leakage([c["reply"] for c in cases], _analyze_without_public(public)))
+    answered = [c for c in masked if "answer" in c["actions"] and c["context"]]
     evaluations.append(
         groundedness([c["reply"] for c in answered], [c["context"] for c in answered])
     )
-    evaluations.append(transcripts(cases))
+    evaluations.append(transcripts(masked))
     metrics: dict[str, float] = {}
     for evaluation in evaluations:
         if evaluation.status == "assessed":
@@ -367,7 +380,8 @@ def assistant() -> Experiment:
         ),
         operating_threshold=lambda params: None,
         operating_point=lambda params: (
-            f"conduct policy decides; answers need relevance >= {params.assistant.min_relevance:g}"
+            "conduct policy decides; answers need relevance >= "
+            + ", ".join(f"{k} {v:g}" for k, v in params.assistant.min_relevance.items())
         ),
         default_config=HERE / "configs" / "assistant.yaml",
         extra_evaluations=red_team_evaluations,
