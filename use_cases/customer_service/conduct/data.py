@@ -142,9 +142,14 @@ class Lexicon(BaseModel):
     banking_terms: list[str] = Field(
         min_length=1, description="Regexes of the bank's domain vocabulary (out-of-scope check)"
     )
+    risk_cues: list[str] = Field(
+        default_factory=list,
+        description="Regexes of risk (pressure to move money, distress, scam words): an unsure "
+        "classifier hands over only when one is present",
+    )
     passage_injection: list[InjectionRule] = Field(min_length=1)
 
-    @field_validator("banking_terms")
+    @field_validator("banking_terms", "risk_cues")
     @classmethod
     def _term_regexes(cls, value: list[str]) -> list[str]:
         return [_check_regex(p) for p in value]
@@ -191,6 +196,7 @@ class Replies(BaseModel):
 
     version: int
     hotline: str = Field(min_length=1, description="The fictional bank's customer hotline")
+    fraud_hotline: str = Field(min_length=1, description="The fictional bank's fraud hotline")
     disclosure: PerLanguage
     categories: dict[ConductCategory, PerLanguage]
 
@@ -204,14 +210,19 @@ class Replies(BaseModel):
             raise ValueError(f"no reply for categories: {', '.join(missing)}")
         return self
 
+    @property
+    def placeholders(self) -> dict[str, str]:
+        """The values a reply may cite by name: ``{hotline}`` and ``{fraud_hotline}``."""
+        return {"hotline": self.hotline, "fraud_hotline": self.fraud_hotline}
+
     def reply(self, category: ConductCategory, language: str) -> str | None:
-        """The fixed reply, with ``{hotline}`` filled in; ``None`` for banking questions."""
+        """The fixed reply, with its placeholders filled in; ``None`` for banking questions."""
         texts = self.categories.get(category)
-        return None if texts is None else texts.get(language).format(hotline=self.hotline)
+        return None if texts is None else texts.get(language).format(**self.placeholders)
 
     def disclosure_sentence(self, language: str) -> str:
         """The AI disclosure and how to reach a human, in ``language``."""
-        return self.disclosure.get(language).format(hotline=self.hotline)
+        return self.disclosure.get(language).format(**self.placeholders)
 
 
 def load_replies(path: Path) -> Replies:
@@ -220,11 +231,12 @@ def load_replies(path: Path) -> Replies:
     for category, texts in replies.categories.items():
         for language in ALL_LANGUAGES:
             try:
-                texts.get(language).format(hotline=replies.hotline)
+                texts.get(language).format(**replies.placeholders)
             except (KeyError, IndexError, ValueError) as error:
+                known = ", ".join(f"{{{name}}}" for name in replies.placeholders)
                 raise DataError(
                     f"conduct data file {path} is malformed: categories.{category.value}."
-                    f"{language}: bad placeholder {error} (only {{hotline}} is known)"
+                    f"{language}: bad placeholder {error} (known: {known})"
                 ) from None
     return replies
 

@@ -10,6 +10,7 @@ to a human (HKMA-GENAI-HITL, HKMA-GENAI-OPTOUT, SFC-GENAI-2024).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -42,14 +43,22 @@ HERE = Path(__file__).resolve().parent
 LEXICON_FILE = HERE / "lexicon.yaml"
 REPLIES_FILE = HERE / "replies.yaml"
 TRAINING_FILE = HERE / "training_utterances.yaml"
+GENERALISATION_FILE = HERE / "training_generalisation.yaml"
+TRAINING_FILES: tuple[Path, ...] = (TRAINING_FILE, GENERALISATION_FILE)
 
 LOW_CONFIDENCE_THRESHOLD = 0.5
-"""Below this probability for the most likely action group, the policy hands over."""
+"""Below this probability for the most likely action group (no rule fired) the classifier is
+unsure; see :data:`HANDOVER_MARGIN` for when that leads to a handover."""
+HANDOVER_MARGIN = 0.2
+"""An unsure "answer" hands over only when the handover group is the runner-up within this margin
+and the turn carries a risk cue (lexicon ``risk_cues``): benign questions are not punished for
+being phrased in a way the classifier has not seen."""
 RULE_CONFIDENCE = 0.9
 """Floor of the confidence reported when a lexicon rule decided."""
 HISTORY_TURNS = 6
 """Previous user turns read for handover, vulnerability and scam signals."""
 LOW_CONFIDENCE_ID = "classifier:low_confidence"
+UNSURE_ID = "classifier:unsure"
 NO_BANKING_TERMS_ID = "domain:no_banking_terms"
 
 _CATEGORY_ACTION: dict[ConductCategory, AgentAction] = {
@@ -111,7 +120,8 @@ class TurnAssessment:
 
     @property
     def low_confidence(self) -> bool:
-        return LOW_CONFIDENCE_ID in self.matched
+        """The classifier was unsure (whether or not that led to a handover)."""
+        return LOW_CONFIDENCE_ID in self.matched or UNSURE_ID in self.matched
 
 
 @dataclass(frozen=True)
@@ -145,9 +155,12 @@ class ConductPolicy:
     Args:
         lexicon_file: Rules per category and the passage-injection patterns (YAML).
         replies_file: Fixed replies per category and language, and the disclosure (YAML).
-        training_file: The classifier's training utterances (YAML, templates x slots).
+        training_files: The classifier's training utterances (YAML files, templates x slots).
         variants_file: Simplified -> Traditional folding and Cantonese markers (YAML).
-        low_confidence_threshold: Below this action-group probability (no rule fired), hand over.
+        low_confidence_threshold: Below this action-group probability (no rule fired) the
+            classifier is unsure; an unsure answer hands over when the handover group is close
+            behind and a risk cue is present.
+        handover_margin: How close behind the handover group must be for that.
 
     Raises:
         DataError: A data file is missing or malformed (the message names it).
@@ -157,14 +170,17 @@ class ConductPolicy:
         self,
         lexicon_file: Path = LEXICON_FILE,
         replies_file: Path = REPLIES_FILE,
-        training_file: Path = TRAINING_FILE,
+        training_files: Sequence[Path] = TRAINING_FILES,
         variants_file: Path = SCRIPT_VARIANTS_FILE,
         low_confidence_threshold: float = LOW_CONFIDENCE_THRESHOLD,
+        handover_margin: float = HANDOVER_MARGIN,
     ) -> None:
         self.lexicon = load_lexicon(lexicon_file)
         self.replies = load_replies(replies_file)
         self.variants_file = variants_file
         self.low_confidence_threshold = low_confidence_threshold
+        self.handover_margin = handover_margin
+        self._risk_cues = tuple(re.compile(p) for p in self.lexicon.risk_cues)
         self._rules = _compile_rules(self.lexicon)
         self._priority = {c: i for i, c in enumerate(self.lexicon.priority)}
         self._banking_terms = tuple(re.compile(p) for p in self.lexicon.banking_terms)
@@ -172,7 +188,7 @@ class ConductPolicy:
             (rule.id, tuple(re.compile(p) for p in rule.patterns))
             for rule in self.lexicon.passage_injection
         ]
-        training = load_utterances(training_file)
+        training = [row for path in training_files for row in load_utterances(path)]
         folded = [fold(row.text, variants_file) for row in training]
         self._repairer = TypoRepairer.from_texts(folded)
         self.classifier = ConductClassifier.fit(folded, [row.category for row in training])
@@ -198,11 +214,19 @@ class ConductPolicy:
             return []
         views = [self._views(t) for t in texts]
         probabilities = self.classifier.probabilities([v[-1] for v in views])
-        return [self._assess(text, row) for text, row in zip(texts, probabilities, strict=True)]
+        return [self._assess(v, row) for v, row in zip(views, probabilities, strict=True)]
 
-    def _assess(self, text: str, row: np.ndarray) -> TurnAssessment:
+    def has_risk_cue(self, text: str) -> bool:
+        """Whether a message carries a sign of risk (money under pressure, distress, a scam
+        word): the condition for an unsure classifier to hand over."""
+        return self._has_risk_cue(self._views(text))
+
+    def _has_risk_cue(self, views: tuple[str, ...]) -> bool:
+        return any(p.search(v) for p in self._risk_cues for v in views)
+
+    def _assess(self, views: tuple[str, ...], row: np.ndarray) -> TurnAssessment:
         probs = dict(zip(self.classifier.categories, (float(p) for p in row), strict=True))
-        hits = self.rule_hits(text)
+        hits = [(rule.id, rule.category) for rule in self._rules if rule.fires(views)]
         if hits:
             categories = {category for _, category in hits}
             best = min(categories, key=lambda c: self._priority[c])
@@ -216,9 +240,17 @@ class ConductPolicy:
         group_probs = {
             action: sum(probs.get(c, 0.0) for c in members) for action, members in _GROUPS.items()
         }
-        action = max(group_probs, key=lambda a: (group_probs[a], a.value))
+        ranked = sorted(group_probs, key=lambda a: (group_probs[a], a.value), reverse=True)
+        action, runner_up = ranked[0], ranked[1]
         confidence = group_probs[action]
-        if confidence < self.low_confidence_threshold:
+        unsure_answer = (
+            action is AgentAction.ANSWER
+            and confidence < self.low_confidence_threshold
+            and runner_up is AgentAction.HANDOVER
+            and confidence - group_probs[runner_up] < self.handover_margin
+            and self._has_risk_cue(views)
+        )
+        if unsure_answer:
             handover = max(HANDOVER_CATEGORIES, key=lambda c: (probs.get(c, 0.0), c.value))
             if probs.get(handover, 0.0) < 0.1:
                 handover = ConductCategory.HANDOVER_REQUEST
@@ -229,8 +261,12 @@ class ConductPolicy:
                 probabilities=probs,
             )
         best = max(_GROUPS[action], key=lambda c: (probs.get(c, 0.0), c.value))
+        unsure = confidence < self.low_confidence_threshold
         return TurnAssessment(
-            category=best, confidence=confidence, matched=[CLASSIFIER_ID], probabilities=probs
+            category=best,
+            confidence=confidence,
+            matched=[CLASSIFIER_ID, UNSURE_ID] if unsure else [CLASSIFIER_ID],
+            probabilities=probs,
         )
 
     # -- a conversation --------------------------------------------------------------------
