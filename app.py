@@ -48,24 +48,19 @@ def _show_record(record: sandbox.RunRecord) -> None:
         st.success("All thresholds met.")
 
     st.markdown("#### Figures")
-    comparison = sandbox.artifact_path(record.run_id, "figures/pr_curves_all_models.png")
-    columns = st.columns(len(record.models) + 1)
-    columns[0].image(str(comparison), caption="PR curves, all models")
-    for column, model in zip(columns[1:], record.models, strict=False):
-        column.image(
-            str(sandbox.artifact_path(model.run_id, "figures/confusion_matrix.png")),
-            caption=f"{model.name}: confusion matrix ({model.operating_point})",
-        )
-    with st.expander("Score distributions and per-model PR curves"):
-        for model in record.models:
-            left, right = st.columns(2)
-            left.image(
-                str(sandbox.artifact_path(model.run_id, "figures/score_distribution.png")),
-                caption=f"{model.name}: score distribution",
-            )
-            right.image(
-                str(sandbox.artifact_path(model.run_id, "figures/pr_curve.png")),
-                caption=f"{model.name}: PR curve",
+    # Whatever figures the run logged (they differ by task kind: PR curves and confusion
+    # matrices for binary models, confused class pairs for multiclass ones, none for agents).
+    figures = [(record.run_id, ref.path, "all models") for ref in record.artifacts]
+    figures += [(m.run_id, ref.path, m.name) for m in record.models for ref in m.artifacts]
+    figures = [f for f in figures if f[1].endswith(".png")]
+    if not figures:
+        st.caption("This run logs no figures; its evaluations are in the report.")
+    for start in range(0, len(figures), 3):
+        columns = st.columns(3)
+        for column, (run_id, path, owner) in zip(columns, figures[start : start + 3], strict=False):
+            caption = f"{owner}: {path.removeprefix('figures/').removesuffix('.png')}"
+            column.image(
+                str(sandbox.artifact_path(run_id, path)), caption=caption.replace("_", " ")
             )
     with st.expander("Data, intended use and limitations"):
         st.markdown(f"**Intended use.** {record.intended_use}")

@@ -25,6 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
 
 import numpy as np
@@ -242,7 +243,7 @@ class BankAssistant:
                 top_k=self.params.top_k,
                 embedding_weight=self.params.embedding_weight if language == "en" else 0.0,
             )
-        self._public = public_values(articles) | _values_in(
+        self._public = public_values(articles, entities=self.settings is not None) | _values_in(
             [*_DONT_KNOW.values(), *_strings(getattr(self.policy, "replies", None))]
         )
         self.stats = {"passages": len(passages), "articles": len(articles)}
@@ -479,17 +480,32 @@ def _strings(value: Any) -> list[str]:
     return []
 
 
-def public_values(articles: Sequence[Article] | None = None) -> set[str]:
-    """Numbers, e-mail addresses and links the knowledge base and the conduct policy's fixed
-    replies publish: the bank's own contact details, not a person's, so the PII guard leaves
-    them in replies."""
+@lru_cache(maxsize=4)
+def _published_entities(texts: tuple[str, ...]) -> frozenset[str]:
+    """What the PII analyzer flags in the knowledge base itself (product names that look like
+    person names, branch addresses, the bank's numbers): published by the bank, so a reply
+    quoting them leaks nothing."""
+    from sandbox.privacy import PiiAnalyzer
+
+    found = PiiAnalyzer().analyze_batch(list(texts))
+    return frozenset(e.text.strip() for entities in found for e in entities)
+
+
+def public_values(articles: Sequence[Article] | None = None, *, entities: bool = True) -> set[str]:
+    """What the bank publishes that looks like personal data: numbers, e-mail addresses and links
+    in the knowledge base and the conduct policy's fixed replies (its own contact details) and,
+    with ``entities``, whatever the PII analyzer flags in the knowledge base. The PII guard and
+    the leakage scorer leave these alone."""
     if articles is None:
         articles = [*load_knowledge_base(), *load_injected_documents()]
     from use_cases.customer_service.conduct.policy import _default_replies
 
-    return _values_in([a.body for a in articles]) | _values_in(
+    found = _values_in([a.body for a in articles]) | _values_in(
         [*_DONT_KNOW.values(), *_strings(_default_replies())]
     )
+    if entities:
+        found |= _published_entities(tuple(p.text for p in chunks(articles)))
+    return found
 
 
 class _AnswerEverything:
