@@ -249,7 +249,7 @@ def traceability(record: RunRecord) -> list[dict[str, Any]]:
     for expectation in APPENDIX[1]:
         cited_sections.setdefault(expectation, []).append(0)
     ids = list(record.expectations) or sorted(
-        {e for _, ids in SECTIONS.items() for e in ids}
+        {e for _title, section_ids in SECTIONS.values() for e in section_ids}
         | {v.threshold.evidences for m in record.models for v in m.verdicts}
     )
     rows = []
