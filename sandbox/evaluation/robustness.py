@@ -19,8 +19,10 @@ import numpy as np
 import yaml
 
 from sandbox.errors import DataError
-from sandbox.evaluation.base import Evaluation
+from sandbox.evaluation.base import Evaluation, ReportSection
 from sandbox.evaluation.classification import binary_metrics
+from sandbox.evaluation.registry import scorer
+from sandbox.tasks import TaskKind
 
 SCORER = "robustness"
 TITLE = "Robustness to text perturbations and paraphrases"
@@ -337,6 +339,12 @@ def _quality(y: np.ndarray, scores: np.ndarray, threshold: float | None) -> floa
     return binary_metrics(y, scores, threshold)["f1"]
 
 
+@scorer(
+    SCORER,
+    title=TITLE,
+    section=ReportSection.ROBUSTNESS,
+    task_kinds=(TaskKind.BINARY, TaskKind.MULTICLASS),
+)
 def robustness(
     predict_scores: Callable[[list[str]], np.ndarray],
     texts: Sequence[str],

@@ -167,6 +167,12 @@ def bootstrap_intervals(
     )
 
 
+@scorer(
+    SEED_SCORER,
+    title=SEED_TITLE,
+    section=ReportSection.CALIBRATION_STABILITY,
+    task_kinds=(TaskKind.BINARY, TaskKind.MULTICLASS),
+)
 def seed_spread(values_by_seed: Mapping[int, Mapping[str, float]]) -> Evaluation:
     """Mean, sample standard deviation and range of each metric across training seeds.
 

@@ -19,6 +19,7 @@ from sandbox.evaluation.drift import population_drift
 from sandbox.evaluation.explainability import decision_reasons, global_importance
 from sandbox.evaluation.fairness import fairness
 from sandbox.evaluation.multiclass import accuracy, confusion, macro_f1
+from sandbox.evaluation.registry import section_of
 from sandbox.evaluation.robustness import perturbations, robustness
 from sandbox.evaluation.stability import bootstrap_intervals
 from sandbox.tasks import TaskKind
@@ -103,6 +104,16 @@ def evaluate_model(
     rows = exp.explain_rows if explain_rows is None else explain_rows
     evaluations.append(_explain(exp, data, estimator, scores, y, seed, rows))
     evaluations.append(_robustness(exp, params, data, estimator, seed, robustness_limit))
+    return _with_sections(evaluations)
+
+
+def _with_sections(evaluations: list[Evaluation]) -> list[Evaluation]:
+    """Evaluations made here rather than by a registered scorer (a "not assessed" stated by the
+    suite, multiclass reasons) get their scorer's report section, so the RunRecord alone places
+    every one of them in the report."""
+    for evaluation in evaluations:
+        if evaluation.section is None:
+            evaluation.section = section_of(evaluation.scorer)
     return evaluations
 
 
@@ -155,7 +166,7 @@ def _evaluate_multiclass(
     rows = exp.explain_rows if explain_rows is None else explain_rows
     evaluations.append(_explain_multiclass(data, estimator, proba, rows))
     evaluations.append(_robustness(exp, params, data, estimator, seed, robustness_limit))
-    return evaluations
+    return _with_sections(evaluations)
 
 
 def _explain_multiclass(data: Any, estimator: Any, proba: np.ndarray, rows: int) -> Evaluation:
