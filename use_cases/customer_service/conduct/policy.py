@@ -250,6 +250,18 @@ class ConductPolicy:
             and confidence - group_probs[runner_up] < self.handover_margin
             and self._has_risk_cue(views)
         )
+        unsure_handover = (
+            action is AgentAction.HANDOVER
+            and confidence < self.low_confidence_threshold
+            and runner_up is AgentAction.ANSWER
+            and confidence - group_probs[runner_up] < self.handover_margin
+            and not self._has_risk_cue(views)
+        )
+        if unsure_handover:
+            # An unsure handover with nothing risky in the message: answer (the customer can
+            # still ask for a person, and the knowledge base says how).
+            action = AgentAction.ANSWER
+            confidence = group_probs[action]
         if unsure_answer:
             handover = max(HANDOVER_CATEGORIES, key=lambda c: (probs.get(c, 0.0), c.value))
             if probs.get(handover, 0.0) < 0.1:
