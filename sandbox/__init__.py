@@ -115,6 +115,16 @@ def review_step(run_id: str, action: str, *, comment: str, model_role=None, sett
     return _step(run_id, action, comment=comment, model_role=model_role, settings=settings)
 
 
+def champion_run_id(run_id: str, settings: Settings | None = None) -> str | None:
+    """The parent run of the approved champion of the same experiment as ``run_id``, if any."""
+    from sandbox.reports.body import load_record
+    from sandbox.reports.signoff import champion_run_id as _champion
+
+    settings = settings or load_settings()
+    settings.identity.require(Action.READ_RUNS)
+    return _champion(settings, load_record(settings, run_id))
+
+
 def review_status(run_id: str, settings: Settings | None = None):
     """A run's review state, whether its signed hashes still hold, and changed report files."""
     from sandbox.reports import review_status as _status
@@ -235,6 +245,7 @@ __all__ = [
     "ReportSection",
     "TaskKind",
     "Wording",
+    "champion_run_id",
     "conversational_agent",
     "conversational_experiments",
     "read_conversations",

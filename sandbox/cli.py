@@ -5,6 +5,7 @@ User errors (SandboxError) print one line and exit non-zero; tracebacks are for 
 
 from __future__ import annotations
 
+import json
 import logging
 import math
 import os
@@ -144,6 +145,16 @@ def run(
         list[str] | None,
         typer.Option("--set", "-s", help="Override a parameter: key.sub=value (repeatable)"),
     ] = None,
+    with_report: Annotated[
+        bool,
+        typer.Option(
+            "--report", help="Also write the model-risk report (against the champion, if any)"
+        ),
+    ] = False,
+    record_out: Annotated[
+        Path | None,
+        typer.Option(help="Write the run id and report paths as JSON here (for automation)"),
+    ] = None,
 ) -> None:
     """Run one experiment: a parent MLflow run with one child run per model."""
     with _progress() as progress:
@@ -154,6 +165,26 @@ def run(
             overrides=set_ or [],
             progress=_RichProgress(progress),
         )
+        summary: dict[str, Any] = {
+            "run_id": record.run_id,
+            "experiment": f"{record.use_case}/{record.experiment}",
+            "run_seconds": record.duration_seconds,
+        }
+        if with_report:
+            callback = _RichProgress(progress)
+            callback("Report", 0, 1)
+            result = sandbox.build_report(
+                record.run_id, compare=sandbox.champion_run_id(record.run_id)
+            )
+            callback("Report", 1, 1)
+            summary.update(
+                html_path=str(result.html_path),
+                pdf_path=str(result.pdf_path),
+                pages=result.pages,
+                compared_run_id=result.compared_run_id,
+            )
+    if record_out is not None:
+        record_out.write_text(json.dumps(summary), encoding="utf-8")
     console.print(_record_table([record], f"Run {record.run_id} finished"))
     _print_findings([record])
     console.print(
@@ -200,40 +231,111 @@ def runs(
     console.print(table)
 
 
+def _demo_worker(use_case: str, name: str, out: Path) -> tuple[list[str], Path]:
+    """The command line of one demo experiment run in its own process (run + report)."""
+    command = [
+        sys.executable,
+        "-m",
+        "sandbox.cli",
+        "run",
+        use_case,
+        "--experiment",
+        name,
+        "--report",
+        "--record-out",
+        str(out),
+    ]
+    return command, out.with_suffix(".log")
+
+
 @app.command()
-def demo() -> None:
-    """Run every registered experiment with its defaults and summarise."""
-    from sandbox.reports import build_report
-    from sandbox.reports.signoff import champion_run_id
+def demo(
+    jobs: Annotated[
+        int,
+        typer.Option(
+            "--jobs",
+            "-j",
+            min=1,
+            max=8,
+            help="Experiments run at once, each in its own process (2 suits 2 cores: much of a "
+            "run is single-threaded redaction, retrieval and scoring)",
+        ),
+    ] = 2,
+) -> None:
+    """Run every registered experiment with its defaults, write each report, and summarise."""
+    import subprocess
+    import tempfile
 
     started = time.perf_counter()
     settings = sandbox.load_settings()
-    records = []
-    with _progress() as progress:
+    sandbox.recent_runs(limit=1, settings=settings)  # creates a fresh store before the workers
+    # Round-robin over use cases, so that parallel workers start on different use cases.
+    by_use_case = [[(uc, name) for name in names] for uc, names in sandbox.use_cases().items()]
+    todo = [
+        pair
+        for rank in range(max((len(group) for group in by_use_case), default=0))
+        for group in by_use_case
+        if rank < len(group)
+        for pair in [group[rank]]
+    ]
+    records: list[sandbox.RunRecord] = []
+    reports: list[dict[str, Any]] = []
+    failures: list[str] = []
+    with tempfile.TemporaryDirectory() as scratch, _progress() as progress:
         callback = _RichProgress(progress)
-        for use_case, experiments in sandbox.use_cases().items():
-            for name in experiments:
-                callback(f"Experiment {use_case}/{name}", 0, 1)
-                records.append(sandbox.run_experiment(use_case, name, progress=callback))
-                callback(f"Experiment {use_case}/{name}", 1, 1)
-        reports = []
-        for record in records:
-            champion = champion_run_id(settings, record)
-            callback(f"Report {record.use_case}/{record.experiment}", 0, 1)
-            reports.append(build_report(record.run_id, compare=champion, settings=settings))
-            callback(f"Report {record.use_case}/{record.experiment}", 1, 1)
-    console.print(_record_table(records, "Demo summary"))
-    _print_findings(records)
-    console.print("\nModel-risk review reports (HTML + PDF, also logged to each run):")
+        pending = list(todo)
+        running: dict[str, tuple[subprocess.Popen, Path, Path, float]] = {}
+        while pending or running:
+            while pending and len(running) < jobs:
+                use_case, name = pending.pop(0)
+                label = f"{use_case}/{name}"
+                command, log = _demo_worker(
+                    use_case, name, Path(scratch) / f"{use_case}.{name}.json"
+                )
+                handle = log.open("w", encoding="utf-8")
+                env = {**os.environ, "COLUMNS": "100", "SANDBOX_DEMO_WORKER": "1"}
+                process = subprocess.Popen(
+                    command, stdout=handle, stderr=subprocess.STDOUT, env=env
+                )
+                running[label] = (process, Path(command[-1]), log, time.perf_counter())
+                callback(f"Experiment {label}", 0, 1)
+            time.sleep(1)
+            for label, (process, out, log, t0) in list(running.items()):
+                if process.poll() is None:
+                    continue
+                del running[label]
+                callback(f"Experiment {label}", 1, 1)
+                if process.returncode != 0 or not out.is_file():
+                    tail = log.read_text(encoding="utf-8", errors="replace").strip().splitlines()
+                    reason = next((ln for ln in reversed(tail) if "error" in ln.lower()), "")
+                    failures.append(f"{label}: exit {process.returncode} {reason}".strip())
+                    continue
+                result = json.loads(out.read_text(encoding="utf-8"))
+                records.append(sandbox.load_run_record(result["run_id"], settings=settings))
+                reports.append({**result, "seconds": time.perf_counter() - t0})
+    order = {label: i for i, label in enumerate(f"{u}/{n}" for u, n in todo)}
+    records.sort(key=lambda r: order[f"{r.use_case}/{r.experiment}"])
+    reports.sort(key=lambda r: order[r["experiment"]])
+    if records:
+        console.print(_record_table(records, "Demo summary"))
+        _print_findings(records)
+        console.print("\nModel-risk review reports (HTML + PDF, also logged to each run):")
     for result in reports:
         against = (
-            f", against champion run {result.compared_run_id}" if result.compared_run_id else ""
+            f", against champion run {result['compared_run_id']}"
+            if result.get("compared_run_id")
+            else ""
         )
-        console.print(f"  - {result.pdf_path} ({result.pages} pages{against})", soft_wrap=True)
-    durations = ", ".join(f"{r.experiment} {r.duration_seconds:.0f} s" for r in records)
+        console.print(
+            f"  - {result['pdf_path']} ({result['pages']} pages{against})", soft_wrap=True
+        )
+    durations = ", ".join(
+        f"{r['experiment']} {r['seconds']:.0f} s (run {r['run_seconds']:.0f} s)" for r in reports
+    )
     console.print(
-        f"\nFinished {len(records)} experiments in {time.perf_counter() - started:.0f} s "
-        f"({durations}; device {records[0].environment.device if records else '-'}).\n"
+        f"\nFinished {len(records)} experiments in {time.perf_counter() - started:.0f} s with "
+        f"{jobs} at a time ({durations}; device "
+        f"{records[0].environment.device if records else '-'}).\n"
         "Where to look next:\n"
         f"  - MLflow UI:   mlflow ui --backend-store-uri {settings.resolved_tracking_uri}\n"
         "  - Recent runs: sandbox runs\n"
@@ -241,6 +343,10 @@ def demo() -> None:
         "  - Audit trail: sandbox audit verify\n"
         '  - Sign-off:    sandbox review RUN_ID submit --comment "..."'
     )
+    if failures:
+        for failure in failures:
+            err_console.print(f"[bold red]failed:[/bold red] {failure}", soft_wrap=True)
+        raise typer.Exit(1)
 
 
 @app.command()

@@ -68,11 +68,17 @@ def ensure_experiment(settings: Settings, use_case: str) -> str:
             )
         return existing.experiment_id
     location = settings.artifact_root / identity.tenant / use_case
-    return client.create_experiment(
-        name,
-        artifact_location=location.as_uri(),
-        tags={TAG_TENANT: identity.tenant, TAG_USE_CASE: use_case},
-    )
+    try:
+        return client.create_experiment(
+            name,
+            artifact_location=location.as_uri(),
+            tags={TAG_TENANT: identity.tenant, TAG_USE_CASE: use_case},
+        )
+    except Exception:  # noqa: BLE001 - another process (a parallel demo worker) created it first
+        created = client.get_experiment_by_name(name)
+        if created is None:
+            raise
+        return created.experiment_id
 
 
 def _same_uri(a: str, b: str) -> bool:
