@@ -57,9 +57,18 @@ RULE_CONFIDENCE = 0.9
 """Floor of the confidence reported when a lexicon rule decided."""
 HISTORY_TURNS = 6
 """Previous user turns read for handover, vulnerability and scam signals."""
+OFF_DOMAIN_MAX_HANDOVER = 0.15
+"""The out-of-scope check (no banking word at all) applies only when the classifier gives the
+handover group less than this probability and no risk cue is present: an opt-out or a plea for
+help phrased without banking words is not "out of scope"."""
+BANKING_PART_CONFIDENCE = 0.6
+"""A message that only a prompt-injection rule flags is still answered when one of its sentences
+is, on its own, a banking question no rule flags and the classifier gives the answer group at least
+this probability (the assistant answers that question and nothing else)."""
 LOW_CONFIDENCE_ID = "classifier:low_confidence"
 UNSURE_ID = "classifier:unsure"
 NO_BANKING_TERMS_ID = "domain:no_banking_terms"
+BANKING_PART_ID = "injection:banking_part_answered"
 
 _CATEGORY_ACTION: dict[ConductCategory, AgentAction] = {
     **{c: AgentAction.HANDOVER for c in HANDOVER_CATEGORIES},
@@ -72,6 +81,15 @@ _GROUPS: dict[AgentAction, frozenset[ConductCategory]] = {
     AgentAction.ANSWER: ANSWER_CATEGORIES,
 }
 _HAS_CONTENT = re.compile(r"[a-z\u3400-\u9fff]", re.IGNORECASE)
+_SENTENCE_END = re.compile(
+    r"(?<=[?!;。？！；])\s*|(?<=\.)\s+|\s*\b(?:also|and also|plus|then|p\.?s\.?)\b[,:]?\s*|"
+    r"(?:另外|此外|仲有|順便|同埋|然後|跟住)[,，:：]?"
+)
+_QUESTION = re.compile(
+    r"\?|\b(what|what's|how|when|where|which|who|why|can|could|may|is|are|do|does|will|"
+    r"should)\b|多少|幾多|幾耐|幾時|點樣|點|如何|怎樣|怎麼|甚麼|什麼|咩|嗎|呢|可否|可唔可以|"
+    r"可不可以|能否|是否|有冇|有沒有|邊度|哪裡|哪裏"
+)
 
 
 def actions_for(category: ConductCategory, first_turn: bool) -> list[AgentAction]:
@@ -117,6 +135,16 @@ class TurnAssessment:
     @property
     def by_rule(self) -> bool:
         return bool(self.rule_categories)
+
+    def with_matched(self, earlier: list[str]) -> TurnAssessment:
+        """The same assessment with ``earlier`` evidence ids listed first."""
+        return TurnAssessment(
+            category=self.category,
+            confidence=self.confidence,
+            matched=[*earlier, *self.matched],
+            rule_categories=self.rule_categories,
+            probabilities=self.probabilities,
+        )
 
     @property
     def low_confidence(self) -> bool:
@@ -229,6 +257,10 @@ class ConductPolicy:
         hits = [(rule.id, rule.category) for rule in self._rules if rule.fires(views)]
         if hits:
             categories = {category for _, category in hits}
+            if categories == {ConductCategory.PROMPT_INJECTION}:
+                answered = self._banking_part(views[0], probs)
+                if answered is not None:
+                    return answered.with_matched([rule_id for rule_id, _ in hits])
             best = min(categories, key=lambda c: self._priority[c])
             return TurnAssessment(
                 category=best,
@@ -280,6 +312,45 @@ class ConductPolicy:
             matched=[CLASSIFIER_ID, UNSURE_ID] if unsure else [CLASSIFIER_ID],
             probabilities=probs,
         )
+
+    def _banking_part(
+        self, folded: str, probs: dict[ConductCategory, float]
+    ) -> TurnAssessment | None:
+        """An answerable banking question inside a message that also tries an injection.
+
+        The message is split into sentences (and at "also", "另外", "仲有" ...). When one of them,
+        read alone, fires no rule, names a banking word, is phrased as a question and the
+        classifier reads it as answerable, the turn is a banking question: the assistant answers
+        it from the knowledge base (whose passages it may quote, never the customer's orders).
+        """
+        segments = [s.strip(" ,，、") for s in _SENTENCE_END.split(folded) if s and s.strip()]
+        segments = [s for s in segments if _HAS_CONTENT.search(s)]
+        if len(segments) < 2:
+            return None
+        candidates = [
+            s
+            for s in segments
+            if _QUESTION.search(s)
+            and any(p.search(s) for p in self._banking_terms)
+            and not any(rule.fires(self._views(s)) for rule in self._rules)
+        ]
+        if not candidates:
+            return None
+        rows = self.classifier.probabilities(candidates)
+        for row in rows:
+            part = dict(zip(self.classifier.categories, (float(p) for p in row), strict=True))
+            answer = sum(part.get(c, 0.0) for c in ANSWER_CATEGORIES)
+            if (
+                answer >= BANKING_PART_CONFIDENCE
+                and max(part, key=lambda c: (part[c], c.value)) == ConductCategory.BANKING_QUESTION
+            ):
+                return TurnAssessment(
+                    category=ConductCategory.BANKING_QUESTION,
+                    confidence=answer,
+                    matched=[BANKING_PART_ID],
+                    probabilities=probs,
+                )
+        return None
 
     # -- a conversation --------------------------------------------------------------------
 
@@ -338,12 +409,18 @@ class ConductPolicy:
 
     def _off_domain(self, verdict: TurnAssessment, texts: list[str]) -> TurnAssessment:
         """A classifier verdict of "banking question" (or an unsure one leaning there) for a
-        conversation without a single banking word is out of scope."""
+        conversation without a single banking word is out of scope, unless the conversation shows
+        a risk cue or the classifier gives the handover group a real chance."""
         if (
             verdict.by_rule
             or not verdict.probabilities
             or any(m.startswith("history:") for m in verdict.matched)
         ):
+            return verdict
+        handover = sum(verdict.probabilities.get(c, 0.0) for c in HANDOVER_CATEGORIES)
+        if handover >= OFF_DOMAIN_MAX_HANDOVER:
+            return verdict
+        if any(self._has_risk_cue(self._views(text)) for text in texts):
             return verdict
         top = max(verdict.probabilities, key=lambda c: (verdict.probabilities[c], c.value))
         if top not in (ConductCategory.BANKING_QUESTION, ConductCategory.OUT_OF_SCOPE):
