@@ -1,0 +1,135 @@
+import pickle
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from use_cases.customer_service.banking77 import load_banking77
+from use_cases.customer_service.intent_model import (
+    IntentAugmenter,
+    IntentEnsembleClassifier,
+    make_baseline,
+)
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(scope="module")
+def small() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """10 intents x 20 training queries, and 5 test queries of each of those intents."""
+    train, test, intents = load_banking77()
+    keep = intents[:10]
+    return (
+        train[train["intent"].isin(keep)].groupby("intent").head(20).reset_index(drop=True),
+        test[test["intent"].isin(keep)].groupby("intent").head(5).reset_index(drop=True),
+    )
+
+
+def _challenger(cache: Path, **params: object) -> IntentEnsembleClassifier:
+    return IntentEnsembleClassifier(cache_dir=str(cache), epochs=8, hidden=64, **params)
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One MiniLM feature cache for the module, so each query is embedded once."""
+    return tmp_path_factory.mktemp("intent-cache")
+
+
+@pytest.fixture(scope="module")
+def fitted(small: tuple[pd.DataFrame, pd.DataFrame], cache: Path) -> dict[str, object]:
+    train, _ = small
+    return {
+        "baseline": make_baseline(cache_dir=str(cache)).fit(train[["text"]], train["intent"]),
+        "challenger": _challenger(cache).fit(train[["text"]], train["intent"]),
+    }
+
+
+@pytest.mark.parametrize("role", ["baseline", "challenger"])
+def test_models_follow_the_sklearn_contract(
+    fitted: dict[str, object], small: tuple[pd.DataFrame, pd.DataFrame], role: str
+) -> None:
+    model = fitted[role]
+    _, test = small
+    proba = model.predict_proba(test[["text"]])
+    assert proba.shape == (len(test), 10)
+    assert list(model.classes_) == sorted(test["intent"].unique())
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-6)
+    assert (proba >= 0).all()
+    assert clone(model).get_params()  # unfitted copy with the same parameters
+    accuracy = (model.classes_[proba.argmax(axis=1)] == test["intent"].to_numpy()).mean()
+    assert accuracy >= 0.7, f"{role} learnt little from 200 queries: accuracy {accuracy:.2f}"
+
+
+@pytest.mark.parametrize("role", ["baseline", "challenger"])
+def test_predictions_survive_pickling(
+    fitted: dict[str, object], small: tuple[pd.DataFrame, pd.DataFrame], role: str
+) -> None:
+    _, test = small
+    model = fitted[role]
+    again = pickle.loads(pickle.dumps(model))
+    np.testing.assert_allclose(
+        again.predict_proba(test[["text"]]), model.predict_proba(test[["text"]]), atol=1e-6
+    )
+
+
+def test_challenger_accepts_integer_labels(
+    small: tuple[pd.DataFrame, pd.DataFrame], cache: Path
+) -> None:
+    train, test = small
+    codes = train["intent"].astype("category").cat.codes.to_numpy()
+    model = _challenger(cache, augment_fraction=0).fit(train[["text"]], codes)
+    assert list(model.classes_) == list(range(10))
+    assert model.predict(test[["text"]]).dtype.kind == "i"
+
+
+def test_challenger_is_reproducible_given_a_seed(
+    fitted: dict[str, object], small: tuple[pd.DataFrame, pd.DataFrame], tmp_path: Path
+) -> None:
+    """A refit from scratch (cold feature cache) gives the same probabilities."""
+    train, test = small
+    again = _challenger(tmp_path).fit(train[["text"]], train["intent"])
+    np.testing.assert_allclose(
+        again.predict_proba(test[["text"]]),
+        fitted["challenger"].predict_proba(test[["text"]]),
+        atol=1e-6,
+    )
+
+
+def test_challenger_ignores_letter_case(
+    fitted: dict[str, object], small: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    _, test = small
+    model = fitted["challenger"]
+    shouted = test.assign(text=test["text"].str.upper())
+    np.testing.assert_allclose(
+        model.predict_proba(shouted[["text"]]), model.predict_proba(test[["text"]]), atol=1e-3
+    )
+
+
+def test_challenger_trains_on_code_mixed_and_misspelt_variants(
+    fitted: dict[str, object], small: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    train, _ = small
+    assert fitted["challenger"].n_augmented_ >= 0.15 * len(train)
+    texts, labels = IntentAugmenter().augment(
+        list(train["text"]), list(train["intent"]), 0.5, seed=3
+    )
+    originals = dict(zip(train["text"], train["intent"], strict=True))
+    assert sum(bool(CJK.search(t)) for t in texts) >= len(texts) // 4  # Cantonese mixed in
+    assert not set(texts) & set(originals)  # every row is a new variant
+    assert set(labels) <= set(originals.values())
+    assert (texts, labels) == IntentAugmenter().augment(
+        list(train["text"]), list(train["intent"]), 0.5, seed=3
+    )
+
+
+def test_code_mix_swaps_english_terms_for_cantonese() -> None:
+    rng = np.random.default_rng(0)
+    query = "My card was lost, how do I block it?"
+    mixed = [IntentAugmenter().code_mix(query, rng) for _ in range(20)]
+    assert all(m is not None and CJK.search(m) for m in mixed)
+    assert any("卡" in m for m in mixed)
+    assert IntentAugmenter().code_mix("Xyzzy plugh", rng) is None
