@@ -44,7 +44,8 @@ LEXICON_FILE = HERE / "lexicon.yaml"
 REPLIES_FILE = HERE / "replies.yaml"
 TRAINING_FILE = HERE / "training_utterances.yaml"
 GENERALISATION_FILE = HERE / "training_generalisation.yaml"
-TRAINING_FILES: tuple[Path, ...] = (TRAINING_FILE, GENERALISATION_FILE)
+ROUND3_FILE = HERE / "training_round3.yaml"
+TRAINING_FILES: tuple[Path, ...] = (TRAINING_FILE, GENERALISATION_FILE, ROUND3_FILE)
 
 LOW_CONFIDENCE_THRESHOLD = 0.5
 """Below this probability for the most likely action group (no rule fired) the classifier is
@@ -57,10 +58,11 @@ RULE_CONFIDENCE = 0.9
 """Floor of the confidence reported when a lexicon rule decided."""
 HISTORY_TURNS = 6
 """Previous user turns read for handover, vulnerability and scam signals."""
-OFF_DOMAIN_MAX_HANDOVER = 0.15
-"""The out-of-scope check (no banking word at all) applies only when the classifier gives the
-handover group less than this probability and no risk cue is present: an opt-out or a plea for
-help phrased without banking words is not "out of scope"."""
+OFF_DOMAIN_MAX_HANDOVER = 0.25
+"""The out-of-scope check (no banking word at all) applies only when the classifier gives every
+handover category less than this probability and no risk cue is present: an opt-out or a plea for
+help phrased without banking words is not "out of scope". (Per category, not per group: the five
+handover categories share 0.2 or so of residual probability on any unfamiliar text.)"""
 BANKING_PART_CONFIDENCE = 0.6
 """A message that only a prompt-injection rule flags is still answered when one of its sentences
 is, on its own, a banking question no rule flags and the classifier gives the answer group at least
@@ -417,7 +419,7 @@ class ConductPolicy:
             or any(m.startswith("history:") for m in verdict.matched)
         ):
             return verdict
-        handover = sum(verdict.probabilities.get(c, 0.0) for c in HANDOVER_CATEGORIES)
+        handover = max(verdict.probabilities.get(c, 0.0) for c in HANDOVER_CATEGORIES)
         if handover >= OFF_DOMAIN_MAX_HANDOVER:
             return verdict
         if any(self._has_risk_cue(self._views(text)) for text in texts):
