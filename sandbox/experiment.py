@@ -87,6 +87,18 @@ class ModelProvenance(BaseModel):
     weights_sha256: str = ""
 
 
+def sklearn_provenance() -> ModelProvenance:
+    """scikit-learn as a component of a model trained in the run (HKMA-AI-7)."""
+    import sklearn
+
+    return ModelProvenance(
+        name="scikit-learn",
+        version=sklearn.__version__,
+        source="PyPI scikit-learn; trained in this run",
+        licence="BSD-3-Clause",
+    )
+
+
 class Governance(BaseModel):
     """What a use case declares for model-risk review: tiering facts, controls and monitoring."""
 

@@ -30,10 +30,12 @@ from sandbox.experiment import (
     Experiment,
     ExperimentParams,
     Governance,
+    ModelProvenance,
     PreparedData,
     RunContext,
     Scores,
     Wording,
+    sklearn_provenance,
 )
 from sandbox.models.embeddings import minilm_provenance
 from sandbox.registry import experiment
@@ -75,9 +77,22 @@ class BaselineParams(BaseModel):
 
 
 class ChallengerParams(BaseModel):
+    """The challenger ensemble (``intent_model.IntentEnsembleClassifier``)."""
+
     model_config = ConfigDict(extra="forbid")
 
     enabled: bool = True
+    augment_fraction: float = Field(
+        0.2, ge=0, le=2, description="Code-mixed and typo variants added, as a share of train"
+    )
+    hidden: int = Field(512, ge=16, le=4096, description="Hidden units of each MLP head")
+    epochs: int = Field(20, ge=1, le=200)
+    learning_rate: float = Field(3e-3, gt=0, le=1)
+    tfidf_C: float = Field(10.0, gt=0)
+    weights: tuple[float, float, float] = Field(
+        (1.0, 1.0, 1.0),
+        description="Pooling weights: MLP on all layers, MLP on the last, TF-IDF LR",
+    )
 
 
 class RoutingParams(BaseModel):
@@ -118,13 +133,8 @@ def prepare(params: IntentRoutingParams, ctx: RunContext) -> PreparedData:
         raise DataError(f"routing policy names intents BANKING77 does not have: {unknown}")
     fingerprints = banking77_fingerprints(train, test)
     if params.train_per_intent is not None:
-        train = (
-            train.groupby("intent", group_keys=False)
-            .apply(
-                lambda g: g.sample(min(len(g), params.train_per_intent), random_state=params.seed)
-            )
-            .reset_index(drop=True)
-        )
+        shuffled = train.sample(frac=1.0, random_state=params.seed)
+        train = shuffled.groupby("intent").head(params.train_per_intent).sort_index()
     if params.test_sample is not None and params.test_sample < len(test):
         test, _ = train_test_split(
             test, train_size=params.test_sample, stratify=test["intent"], random_state=params.seed
@@ -275,35 +285,78 @@ def robustness_set(
 
 
 def candidates(params: IntentRoutingParams, data: PreparedData, ctx: RunContext) -> list[Candidate]:
-    from use_cases.customer_service import intent_model
+    from use_cases.customer_service.intent_model import IntentEnsembleClassifier, make_baseline
 
+    cache = str(ctx.cache_dir / "embeddings")
     found = [
         Candidate(
             name="minilm_frozen_lr",
             role="baseline",
             description="Frozen all-MiniLM-L6-v2 sentence embeddings + logistic regression "
             f"(C={params.baseline.C:g})",
-            estimator=intent_model.build_baseline(
-                C=params.baseline.C, cache_dir=ctx.cache_dir, device=ctx.device, seed=params.seed
-            ),
-            provenance=[intent_model.sklearn_provenance(), minilm_provenance()],
+            estimator=make_baseline(cache_dir=cache, C=params.baseline.C, device=ctx.device),
+            provenance=[sklearn_provenance(), minilm_provenance()],
         )
     ]
-    if params.challenger.enabled:
-        challenger = intent_model.build_challenger(
-            cache_dir=ctx.cache_dir, device=ctx.device, seed=params.seed, progress=ctx.progress
+    c = params.challenger
+    if c.enabled:
+        challenger = IntentEnsembleClassifier(
+            cache_dir=str(ctx.cache_dir / "intent_features"),
+            seed=params.seed,
+            augment_fraction=c.augment_fraction,
+            hidden=c.hidden,
+            epochs=c.epochs,
+            learning_rate=c.learning_rate,
+            tfidf_C=c.tfidf_C,
+            weights=c.weights,
+            device=ctx.device,
         )
         found.append(
             Candidate(
-                name=intent_model.CHALLENGER_NAME,
+                name="minilm_layers_mlp_tfidf_ensemble",
                 role="challenger",
-                description=intent_model.CHALLENGER_DESCRIPTION,
+                description="Frozen MiniLM, mean-pooled per layer: two MLP heads (all seven "
+                "layers; last layer) and a word + character TF-IDF logistic regression, pooled "
+                "by a weighted geometric mean; trained on the training split plus "
+                f"{c.augment_fraction:.0%} code-mixed English/Cantonese and typo variants",
                 estimator=challenger,
-                provenance=[intent_model.sklearn_provenance(), minilm_provenance()],
-                describe=getattr(challenger, "describe", None),
+                provenance=[sklearn_provenance(), _torch_provenance(), minilm_provenance()],
+                describe=lambda: _describe_challenger(challenger, params),
             )
         )
     return found
+
+
+def _torch_provenance() -> ModelProvenance:
+    import torch
+
+    return ModelProvenance(
+        name="PyTorch",
+        version=torch.__version__,
+        source="PyPI torch; MLP heads trained in this run",
+        licence="BSD-3-Clause",
+    )
+
+
+def _describe_challenger(model: Any, params: IntentRoutingParams) -> dict[str, Any]:
+    """The challenger as logged with its run: architecture, settings, fit timings, weights hash
+    (its torch heads are not a scikit-learn flavour MLflow can serialise safely)."""
+    import hashlib
+    import io
+    import pickle
+
+    digest = hashlib.sha256()
+    buffer = io.BytesIO()
+    pickle.dump(model, buffer)
+    digest.update(buffer.getvalue())
+    return {
+        "kind": "intent-routing ensemble over frozen MiniLM layer features and TF-IDF",
+        "params": params.challenger.model_dump(mode="json"),
+        "seed": params.seed,
+        "fit_timings_seconds": getattr(model, "timings_", {}),
+        "pickled_sha256": digest.hexdigest(),
+        "classes": len(getattr(model, "classes_", [])),
+    }
 
 
 @experiment("customer_service", "intent_routing")

@@ -36,11 +36,11 @@ from sandbox.experiment import (
     Experiment,
     ExperimentParams,
     Governance,
-    ModelProvenance,
     PreparedData,
     RunContext,
     Scores,
     Wording,
+    sklearn_provenance,
 )
 from sandbox.models.embeddings import SentenceEmbedder, minilm_provenance
 from sandbox.privacy.ingest import redact_dataset
@@ -397,8 +397,8 @@ def llm_candidate(params: ScamMessagesParams, data: PreparedData, ctx: RunContex
 
 
 def candidates(params: ScamMessagesParams, data: PreparedData, ctx: RunContext) -> list[Candidate]:
-    sklearn_provenance = _sklearn_provenance()
-    challenger_provenance = [sklearn_provenance]
+    sklearn = sklearn_provenance()
+    challenger_provenance = [sklearn]
     if params.challenger.use_embeddings:
         challenger_provenance.append(minilm_provenance())
     llm = [llm_candidate(params, data, ctx)] if params.llm.enabled else []
@@ -408,7 +408,7 @@ def candidates(params: ScamMessagesParams, data: PreparedData, ctx: RunContext) 
             role="baseline",
             description="Word TF-IDF (1-2 grams) + logistic regression",
             estimator=build_baseline(params),
-            provenance=[sklearn_provenance],
+            provenance=[sklearn],
         ),
         Candidate(
             name="char_minilm_lr" if params.challenger.use_embeddings else "char_tfidf_lr",
@@ -421,17 +421,6 @@ def candidates(params: ScamMessagesParams, data: PreparedData, ctx: RunContext) 
         ),
         *llm,
     ]
-
-
-def _sklearn_provenance() -> ModelProvenance:
-    import sklearn
-
-    return ModelProvenance(
-        name="scikit-learn",
-        version=sklearn.__version__,
-        source="PyPI scikit-learn; trained in this run",
-        licence="BSD-3-Clause",
-    )
 
 
 def score(params: ScamMessagesParams, data: PreparedData, scores: np.ndarray) -> Scores:
