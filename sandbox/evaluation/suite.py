@@ -143,7 +143,9 @@ def _evaluate_multiclass(
             n_boot=n_boot,
             seed=seed,
         ),
-        confusion(y, decisions, data.class_names),
+        # The model's own top class: per-class quality, whatever the routing policy then does
+        # with it (a hand-off is an operating decision, reported by the use case).
+        confusion(y, predicted, data.class_names),
     ]
     if data.fairness_attributes:
         groups = {a: data.test[a].astype(str).to_numpy() for a in data.fairness_attributes}
