@@ -45,7 +45,13 @@ REPLIES_FILE = HERE / "replies.yaml"
 TRAINING_FILE = HERE / "training_utterances.yaml"
 GENERALISATION_FILE = HERE / "training_generalisation.yaml"
 ROUND3_FILE = HERE / "training_round3.yaml"
-TRAINING_FILES: tuple[Path, ...] = (TRAINING_FILE, GENERALISATION_FILE, ROUND3_FILE)
+ROUND4_FILE = HERE / "training_round4.yaml"
+TRAINING_FILES: tuple[Path, ...] = (
+    TRAINING_FILE,
+    GENERALISATION_FILE,
+    ROUND3_FILE,
+    ROUND4_FILE,
+)
 
 LOW_CONFIDENCE_THRESHOLD = 0.5
 """Below this probability for the most likely action group (no rule fired) the classifier is
