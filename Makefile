@@ -57,6 +57,8 @@ bench: data  ## benchmarks, JSON results under benchmarks/results/
 	$(BIN)/python -m benchmarks.fraud
 	$(BIN)/python -m benchmarks.pii.run
 	$(BIN)/python -m benchmarks.models.run
+	$(BIN)/python -m benchmarks.intents
+	$(BIN)/python -m benchmarks.conduct
 
 bench-gpu: install  ## the model benchmark on CUDA (hf-local in bf16); errors clearly without a GPU
 	$(BIN)/python -m benchmarks.models.run --device cuda

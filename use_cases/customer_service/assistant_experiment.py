@@ -59,7 +59,7 @@ class AssistantExperimentParams(ExperimentParams):
     """Parameters of customer_service/assistant (configs/assistant.yaml)."""
 
     max_generated: int | None = Field(
-        60,
+        24,
         ge=0,
         description="Answers the generative model writes on CPU (the rest quote passages); "
         "None: every answer",
