@@ -5,8 +5,11 @@ Baseline: all-MiniLM-L6-v2 sentence embeddings (frozen) + logistic regression.
 Challenger (:class:`IntentEnsembleClassifier`): one frozen MiniLM pass gives the mean-pooled
 embedding of every layer; two small MLP heads (all seven layers, last layer) and a word + character
 TF-IDF logistic regression are trained on it and their probabilities are pooled (weighted
-geometric mean). The training set is augmented (seeded) with code-mixed English/Cantonese and typo
-variants of training queries. MiniLM's weights come only from the installed package.
+geometric mean), then divided by a temperature fitted on a stratified validation slice of the
+training data. The training set is augmented (seeded) with code-mixed English/Cantonese and typo
+variants of training queries. Every text is NFKC-normalised first, so full-width letters
+(ＯＴＰ) and compatibility characters read as their plain forms. MiniLM's weights come only from
+the installed package.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import hashlib
 import re
 import sqlite3
 import time
+import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
@@ -24,11 +28,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
+from scipy.optimize import minimize_scalar
 from scipy.sparse import hstack
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
 from sandbox.errors import ConfigError
@@ -40,13 +46,20 @@ N_LAYERS = 7  # the embedding output and six transformer layers of MiniLM-L6
 DIM = 384
 
 
+def normalise_text(text: str) -> str:
+    """NFKC form of ``text``: full-width letters and digits (ＯＴＰ, ｃａｒｄ), ligatures and other
+    compatibility characters become their plain forms."""
+    return unicodedata.normalize("NFKC", text)
+
+
 def texts_of(X: Any) -> list[str]:
-    """The query texts of ``X``: a DataFrame's ``text`` column, or any 1-D sequence of strings."""
+    """The NFKC-normalised query texts of ``X``: a DataFrame's ``text`` column, or any 1-D
+    sequence of strings."""
     if isinstance(X, pd.DataFrame):
         if TEXT_COLUMN not in X.columns:
             raise ConfigError(f"intent models need a '{TEXT_COLUMN}' column; got {list(X.columns)}")
         X = X[TEXT_COLUMN]
-    return [str(t) for t in np.asarray(X, dtype=object).ravel()]
+    return [normalise_text(str(t)) for t in np.asarray(X, dtype=object).ravel()]
 
 
 def make_baseline(
@@ -80,10 +93,11 @@ class IntentAugmenter:
     def __init__(self, lexicon: Path = AUGMENT_LEXICON):
         data = yaml.safe_load(Path(lexicon).read_text(encoding="utf-8"))
         self.terms: dict[str, list[str]] = {
-            str(k).lower(): [str(v) for v in vs] for k, vs in data["terms"].items()
+            normalise_text(str(k)).lower(): [normalise_text(str(v)) for v in vs]
+            for k, vs in data["terms"].items()
         }
-        self.prefixes: list[str] = [str(p) for p in data["prefixes"]]
-        self.suffixes: list[str] = [str(s) for s in data["suffixes"]]
+        self.prefixes: list[str] = [normalise_text(str(p)) for p in data["prefixes"]]
+        self.suffixes: list[str] = [normalise_text(str(s)) for s in data["suffixes"]]
         ordered = sorted(self.terms, key=len, reverse=True)
         self._pattern = re.compile(
             r"(?<![\w'])(" + "|".join(re.escape(t) for t in ordered) + r")(?![\w'])", re.IGNORECASE
@@ -92,8 +106,9 @@ class IntentAugmenter:
     def code_mix(self, text: str, rng: np.random.Generator) -> str | None:
         """Replace some lexicon terms by Chinese ones, maybe add an opener or particle.
 
-        Returns ``None`` when the text holds no lexicon term.
+        Returns ``None`` when the text holds no lexicon term. The text is NFKC-normalised first.
         """
+        text = normalise_text(text)
         matches = list(self._pattern.finditer(text))
         if not matches:
             return None
@@ -114,8 +129,9 @@ class IntentAugmenter:
         return mixed
 
     def typos(self, text: str, rng: np.random.Generator, edits: int = 2) -> str:
-        """Apply up to ``edits`` keyboard slips (swap, drop, double, neighbour) to long words."""
-        words = text.split(" ")
+        """Apply up to ``edits`` keyboard slips (swap, drop, double, neighbour) to long words of
+        the NFKC-normalised text."""
+        words = normalise_text(text).split(" ")
         long_words = [i for i, w in enumerate(words) if len(w) >= 4 and w.isascii()]
         for i in rng.permutation(long_words)[:edits] if long_words else []:
             word = words[i]
@@ -142,8 +158,9 @@ class IntentAugmenter:
         """Extra training rows: ``fraction`` of the queries, half code-mixed, half with typos.
 
         Returns:
-            The new texts and their labels (the originals are not repeated).
+            The new texts and their labels (the originals, NFKC-normalised, are not repeated).
         """
+        texts = [normalise_text(t) for t in texts]
         rng = np.random.default_rng(seed)
         count = int(round(fraction * len(texts)))
         chosen = rng.choice(len(texts), size=min(count, len(texts)), replace=False)
@@ -332,12 +349,57 @@ def _mlp_log_proba(net: Any, features: np.ndarray) -> np.ndarray:
         return torch.log_softmax(logits, dim=1).numpy().astype(np.float64)
 
 
+def fit_temperature(log_scores: np.ndarray, targets: np.ndarray) -> float:
+    """The temperature ``T`` minimising the negative log-likelihood of ``softmax(log_scores / T)``.
+
+    Args:
+        log_scores: Unnormalised log-scores, ``(n, k)``.
+        targets: Column index of the true class per row.
+
+    Returns:
+        ``T`` in [0.05, 20]; 1.0 when there are no rows.
+    """
+    if len(targets) == 0:
+        return 1.0
+    best = minimize_scalar(
+        lambda log_t: _log_loss(log_scores / np.exp(log_t), targets),
+        bounds=(np.log(0.05), np.log(20.0)),
+        method="bounded",
+    )
+    return float(np.exp(best.x))
+
+
+def validation_split(
+    targets: np.ndarray, fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Row indices (fit, validation): a seeded stratified ``fraction`` of the rows held out.
+
+    Falls back to an unstratified split when a class has a single row or the slice would be
+    smaller than the number of classes; no slice when ``fraction`` is 0.
+    """
+    rows = np.arange(len(targets))
+    n_val = int(np.ceil(fraction * len(rows)))
+    if fraction <= 0 or n_val == 0 or n_val >= len(rows):
+        return rows, rows[:0]
+    counts = np.bincount(targets)
+    stratify = targets if counts[counts > 0].min() >= 2 and n_val >= len(counts) else None
+    fit, val = train_test_split(rows, test_size=n_val, stratify=stratify, random_state=seed)
+    return np.sort(fit), np.sort(val)
+
+
 class IntentEnsembleClassifier(ClassifierMixin, BaseEstimator):
-    """Challenger: frozen MiniLM layer features -> two MLPs, plus word/char TF-IDF LR, pooled.
+    """Challenger: frozen MiniLM layer features -> two MLPs, plus word/char TF-IDF LR, pooled,
+    temperature-scaled.
+
+    Fitting holds out a stratified ``validation_fraction`` of the training rows (never any test
+    data), trains the members on the rest (plus its augmented variants), and fits the temperature
+    of the pooled log-probability on the held-out slice by negative log-likelihood. With
+    ``refit`` the members are then retrained on all training rows, keeping that temperature.
 
     Args:
         cache_dir: Directory for the MiniLM feature cache; ``None`` disables it.
-        seed: Seed of the augmentation and of the MLP initialisation and batch order.
+        seed: Seed of the validation split, the augmentation and of the MLP initialisation and
+            batch order.
         augment_fraction: Extra training rows as a share of the training set (half code-mixed
             English/Cantonese, half typos); 0 disables augmentation.
         hidden: Hidden units of each MLP.
@@ -347,6 +409,11 @@ class IntentEnsembleClassifier(ClassifierMixin, BaseEstimator):
         tfidf_C: Inverse regularisation of the TF-IDF logistic regression.
         weights: Weights of (MLP on all layers, MLP on the last layer, TF-IDF LR) in the pooled
             log-probability; they are normalised to sum to one.
+        head_seeds: MLP heads per feature set, each with its own seed; their log-probabilities
+            are averaged.
+        validation_fraction: Share of the training rows held out to fit the temperature; 0 keeps
+            the temperature at 1.
+        refit: Retrain the members on all training rows after fitting the temperature.
         embed_batch_size: MiniLM batch size.
         max_seq_length: Token limit per query (BANKING77 queries average 16 tokens).
         device: ``cpu`` or ``cuda`` for the MiniLM pass.
@@ -366,6 +433,9 @@ class IntentEnsembleClassifier(ClassifierMixin, BaseEstimator):
         learning_rate: float = 3e-3,
         tfidf_C: float = 10.0,
         weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
+        head_seeds: int = 1,
+        validation_fraction: float = 0.1,
+        refit: bool = False,
         embed_batch_size: int = 64,
         max_seq_length: int = 64,
         device: str = "cpu",
@@ -381,6 +451,9 @@ class IntentEnsembleClassifier(ClassifierMixin, BaseEstimator):
         self.learning_rate = learning_rate
         self.tfidf_C = tfidf_C
         self.weights = weights
+        self.head_seeds = head_seeds
+        self.validation_fraction = validation_fraction
+        self.refit = refit
         self.embed_batch_size = embed_batch_size
         self.max_seq_length = max_seq_length
         self.device = device
@@ -392,84 +465,146 @@ class IntentEnsembleClassifier(ClassifierMixin, BaseEstimator):
             self.cache_dir, self.embed_batch_size, self.max_seq_length, self.device
         )
 
+    def _augmented(self, texts: list[str], targets: np.ndarray) -> tuple[list[str], np.ndarray]:
+        if self.augment_fraction <= 0 or not texts:
+            return texts, targets
+        augmenter = IntentAugmenter(Path(self.lexicon) if self.lexicon else AUGMENT_LEXICON)
+        extra, extra_targets = augmenter.augment(
+            texts, list(targets), self.augment_fraction, self.seed
+        )
+        extra = [normalise_text(t) for t in extra]
+        return texts + extra, np.concatenate([targets, np.asarray(extra_targets, dtype=np.int64)])
+
+    def _fit_members(
+        self, texts: list[str], layers: np.ndarray, targets: np.ndarray, timings: dict[str, float]
+    ) -> None:
+        start = time.perf_counter()
+        n = len(self.classes_)
+        common = {
+            "hidden": self.hidden,
+            "epochs": self.epochs,
+            "batch_size": self.batch_size,
+            "learning_rate": self.learning_rate,
+        }
+        flat = layers.reshape(len(layers), -1)
+        self.mlp_all_ = [
+            _train_mlp(flat, targets, n, seed=self.seed + 2 * k, **common)
+            for k in range(self.head_seeds)
+        ]
+        self.mlp_last_ = [
+            _train_mlp(layers[:, -1], targets, n, seed=self.seed + 2 * k + 1, **common)
+            for k in range(self.head_seeds)
+        ]
+        timings["mlp"] = timings.get("mlp", 0.0) + time.perf_counter() - start
+
+        start = time.perf_counter()
+        self.word_tfidf_ = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
+        self.char_tfidf_ = TfidfVectorizer(
+            analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
+        )
+        sparse = hstack(
+            [self.word_tfidf_.fit_transform(texts), self.char_tfidf_.fit_transform(texts)]
+        ).tocsr()
+        self.tfidf_lr_ = LogisticRegression(C=self.tfidf_C, tol=1e-3, max_iter=300)
+        self.tfidf_lr_.fit(sparse, targets)
+        timings["tfidf"] = timings.get("tfidf", 0.0) + time.perf_counter() - start
+
     def fit(self, X: Any, y: Iterable[Any]) -> IntentEnsembleClassifier:
-        """Augment, embed once, train the three members; ``timings_`` holds seconds per stage."""
+        """Hold out a validation slice, augment, embed once, train the members, fit the
+        temperature; ``timings_`` holds seconds per stage."""
         if len(self.weights) != 3 or min(self.weights) < 0 or sum(self.weights) <= 0:
             raise ConfigError(f"weights must be three non-negative numbers; got {self.weights}")
+        if self.head_seeds < 1:
+            raise ConfigError(f"head_seeds must be at least 1; got {self.head_seeds}")
+        if not 0 <= self.validation_fraction < 1:
+            raise ConfigError(
+                f"validation_fraction must be in [0, 1); got {self.validation_fraction}"
+            )
         texts = texts_of(X)
         labels = np.asarray(list(y))
         if len(labels) != len(texts):
             raise ConfigError(f"{len(texts)} texts but {len(labels)} labels")
         self.classes_, targets = np.unique(labels, return_inverse=True)
+        targets = targets.astype(np.int64)
         timings: dict[str, float] = {}
         with _torch_threads(self.torch_threads):
+            fit_rows, val_rows = validation_split(targets, self.validation_fraction, self.seed)
             start = time.perf_counter()
-            if self.augment_fraction > 0:
-                augmenter = IntentAugmenter(Path(self.lexicon) if self.lexicon else AUGMENT_LEXICON)
-                extra, extra_targets = augmenter.augment(
-                    texts, list(targets), self.augment_fraction, self.seed
-                )
-                texts = texts + extra
-                targets = np.concatenate([targets, np.asarray(extra_targets, dtype=np.int64)])
-            self.n_augmented_ = len(texts) - len(labels)
+            fit_texts, fit_targets = self._augmented(
+                [texts[i] for i in fit_rows], targets[fit_rows]
+            )
+            val_texts = [texts[i] for i in val_rows]
             timings["augment"] = time.perf_counter() - start
 
             start = time.perf_counter()
-            layers = self._embedder().transform(texts)
+            layers = self._embedder().transform(fit_texts + val_texts)
             timings["minilm"] = time.perf_counter() - start
 
-            start = time.perf_counter()
-            n = len(self.classes_)
-            common = {
-                "hidden": self.hidden,
-                "epochs": self.epochs,
-                "batch_size": self.batch_size,
-                "learning_rate": self.learning_rate,
-            }
-            self.mlp_all_ = _train_mlp(
-                layers.reshape(len(layers), -1), targets, n, seed=self.seed, **common
-            )
-            self.mlp_last_ = _train_mlp(layers[:, -1], targets, n, seed=self.seed + 1, **common)
-            timings["mlp"] = time.perf_counter() - start
-
-            start = time.perf_counter()
-            self.word_tfidf_ = TfidfVectorizer(ngram_range=(1, 2), sublinear_tf=True, min_df=2)
-            self.char_tfidf_ = TfidfVectorizer(
-                analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True, min_df=2
-            )
-            sparse = hstack(
-                [self.word_tfidf_.fit_transform(texts), self.char_tfidf_.fit_transform(texts)]
-            ).tocsr()
-            self.tfidf_lr_ = LogisticRegression(C=self.tfidf_C, tol=1e-3, max_iter=300)
-            self.tfidf_lr_.fit(sparse, targets)
-            timings["tfidf"] = time.perf_counter() - start
+            self.temperature_ = 1.0
+            self._fit_members(fit_texts, layers[: len(fit_texts)], fit_targets, timings)
+            self.n_augmented_ = len(fit_texts) - len(fit_rows)
+            if len(val_rows):
+                pooled = self._pooled(val_texts, layers[len(fit_texts) :])
+                self.validation_log_loss_untempered_ = _log_loss(pooled, targets[val_rows])
+                self.temperature_ = fit_temperature(pooled, targets[val_rows])
+                self.validation_log_loss_ = _log_loss(pooled / self.temperature_, targets[val_rows])
+            if self.refit and len(val_rows):
+                start = time.perf_counter()
+                all_texts, all_targets = self._augmented(texts, targets)
+                timings["augment"] += time.perf_counter() - start
+                start = time.perf_counter()
+                all_layers = self._embedder().transform(all_texts)
+                timings["minilm"] += time.perf_counter() - start
+                self._fit_members(all_texts, all_layers, all_targets, timings)
+                self.n_augmented_ = len(all_texts) - len(texts)
+        self.n_validation_ = len(val_rows)
         self.timings_ = {k: round(v, 2) for k, v in timings.items()}
         return self
+
+    def _member_log_proba(self, texts: list[str], layers: np.ndarray) -> dict[str, np.ndarray]:
+        sparse = hstack(
+            [self.word_tfidf_.transform(texts), self.char_tfidf_.transform(texts)]
+        ).tocsr()
+        tfidf = np.full((len(texts), len(self.classes_)), -np.inf)
+        tfidf[:, self.tfidf_lr_.classes_] = self.tfidf_lr_.predict_log_proba(sparse)
+        flat = layers.reshape(len(layers), -1)
+        return {
+            "mlp_all_layers": np.mean([_mlp_log_proba(net, flat) for net in self.mlp_all_], 0),
+            "mlp_last_layer": np.mean(
+                [_mlp_log_proba(net, layers[:, -1]) for net in self.mlp_last_], 0
+            ),
+            "tfidf_lr": np.maximum(tfidf, -50.0),
+        }
+
+    def _pooled(self, texts: list[str], layers: np.ndarray) -> np.ndarray:
+        """Weighted sum of the members' log-probabilities (before the temperature)."""
+        members = self._member_log_proba(texts, layers)
+        weights = np.asarray(self.weights, dtype=np.float64) / float(sum(self.weights))
+        return sum(w * lp for w, lp in zip(weights, members.values(), strict=True))
 
     def member_log_proba(self, X: Any) -> dict[str, np.ndarray]:
         """Log-probabilities of each member, columns in ``classes_`` order."""
         texts = texts_of(X)
         with _torch_threads(self.torch_threads):
-            layers = self._embedder().transform(texts)
-            sparse = hstack(
-                [self.word_tfidf_.transform(texts), self.char_tfidf_.transform(texts)]
-            ).tocsr()
-            tfidf = np.full((len(texts), len(self.classes_)), -np.inf)
-            tfidf[:, self.tfidf_lr_.classes_] = self.tfidf_lr_.predict_log_proba(sparse)
-            return {
-                "mlp_all_layers": _mlp_log_proba(self.mlp_all_, layers.reshape(len(layers), -1)),
-                "mlp_last_layer": _mlp_log_proba(self.mlp_last_, layers[:, -1]),
-                "tfidf_lr": np.maximum(tfidf, -50.0),
-            }
+            return self._member_log_proba(texts, self._embedder().transform(texts))
 
     def predict_proba(self, X: Any) -> np.ndarray:
-        """Weighted geometric mean of the members' probabilities, renormalised per row."""
-        members = self.member_log_proba(X)
-        weights = np.asarray(self.weights, dtype=np.float64) / float(sum(self.weights))
-        pooled = sum(w * lp for w, lp in zip(weights, members.values(), strict=True))
+        """Weighted geometric mean of the members' probabilities, divided by the fitted
+        temperature in log space, renormalised per row."""
+        texts = texts_of(X)
+        with _torch_threads(self.torch_threads):
+            pooled = self._pooled(texts, self._embedder().transform(texts))
+        pooled = pooled / self.temperature_
         pooled = pooled - pooled.max(axis=1, keepdims=True)
         proba = np.exp(pooled)
         return proba / proba.sum(axis=1, keepdims=True)
 
     def predict(self, X: Any) -> np.ndarray:
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def _log_loss(log_scores: np.ndarray, targets: np.ndarray) -> float:
+    """Mean negative log-likelihood of ``softmax(log_scores)`` at the true classes."""
+    shifted = log_scores - log_scores.max(axis=1, keepdims=True)
+    log_norm = np.log(np.exp(shifted).sum(axis=1))
+    return float(np.mean(log_norm - shifted[np.arange(len(targets)), targets]))

@@ -7,11 +7,15 @@ import pandas as pd
 import pytest
 from sklearn.base import clone
 
+from sandbox.evaluation.calibration import calibration
 from use_cases.customer_service.banking77 import load_banking77
 from use_cases.customer_service.intent_model import (
     IntentAugmenter,
     IntentEnsembleClassifier,
+    fit_temperature,
     make_baseline,
+    texts_of,
+    validation_split,
 )
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -107,6 +111,83 @@ def test_challenger_ignores_letter_case(
     np.testing.assert_allclose(
         model.predict_proba(shouted[["text"]]), model.predict_proba(test[["text"]]), atol=1e-3
     )
+
+
+def _full_width(text: str) -> str:
+    """ASCII letters, digits and punctuation as their full-width forms, spaces as ideographic."""
+    return "".join(
+        "\u3000" if c == " " else chr(ord(c) + 0xFEE0) if "!" <= c <= "~" else c for c in text
+    )
+
+
+def test_challenger_reads_full_width_text_as_plain_text(
+    fitted: dict[str, object], small: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    _, test = small
+    model = fitted["challenger"]
+    wide = test.assign(text=test["text"].map(_full_width))
+    assert wide["text"].iloc[0] != test["text"].iloc[0]
+    assert _full_width("OTP card") == "ＯＴＰ\u3000ｃａｒｄ"
+    np.testing.assert_allclose(
+        model.predict_proba(wide[["text"]]), model.predict_proba(test[["text"]]), atol=1e-6
+    )
+
+
+def test_augmenter_normalises_its_inputs() -> None:
+    texts, _ = IntentAugmenter().augment([_full_width("I lost my card yesterday")], [0], 1.0, 0)
+    assert texts and not any("\uff01" <= c <= "\uff5e" for c in texts[0])
+
+
+def test_temperature_is_fitted_on_held_out_training_rows_only(
+    fitted: dict[str, object], small: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    """The temperature comes from a stratified slice of the training rows; scoring test data
+    leaves it unchanged."""
+    train, test = small
+    model = fitted["challenger"]
+    targets = np.searchsorted(model.classes_, train["intent"].to_numpy())
+    _, held_out = validation_split(targets, model.validation_fraction, model.seed)
+    assert model.n_validation_ == len(held_out) == 20
+    assert sorted(np.bincount(targets[held_out])) == [2] * 10  # stratified
+    texts = texts_of(train[["text"]].iloc[held_out])
+    pooled = model._pooled(texts, model._embedder().transform(texts))
+    expected = fit_temperature(pooled, targets[held_out])
+    assert model.temperature_ == pytest.approx(expected, rel=1e-6)
+    assert abs(model.temperature_ - 1.0) > 0.05
+    before = model.temperature_
+    model.predict_proba(test[["text"]])
+    assert model.temperature_ == before
+
+
+def test_temperature_scaling_improves_calibration(
+    fitted: dict[str, object], small: tuple[pd.DataFrame, pd.DataFrame]
+) -> None:
+    _, test = small
+    model = fitted["challenger"]
+    y = np.searchsorted(model.classes_, test["intent"].to_numpy())
+    scaled = calibration(y, model.predict_proba(test[["text"]])).metrics["ece"]
+    untempered = pickle.loads(pickle.dumps(model))
+    untempered.temperature_ = 1.0
+    raw = calibration(y, untempered.predict_proba(test[["text"]])).metrics["ece"]
+    assert scaled < raw - 0.1, f"ECE {raw:.3f} untempered, {scaled:.3f} tempered"
+
+
+def test_no_validation_slice_keeps_the_temperature_at_one(
+    small: tuple[pd.DataFrame, pd.DataFrame], cache: Path
+) -> None:
+    train, _ = small
+    model = _challenger(cache, validation_fraction=0.0, augment_fraction=0)
+    model.fit(train[["text"]], train["intent"])
+    assert model.temperature_ == 1.0 and model.n_validation_ == 0
+
+
+def test_fit_temperature_recovers_a_known_temperature() -> None:
+    rng = np.random.default_rng(0)
+    logits = rng.normal(scale=3.0, size=(4000, 5))
+    p = np.exp(logits / 2.0)
+    p /= p.sum(axis=1, keepdims=True)
+    y = np.array([rng.choice(5, p=row) for row in p])
+    assert fit_temperature(logits, y) == pytest.approx(2.0, rel=0.1)
 
 
 def test_challenger_trains_on_code_mixed_and_misspelt_variants(
