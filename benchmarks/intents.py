@@ -13,6 +13,7 @@ Usage::
     python -m benchmarks.intents --quick         # 2,000 train / 600 test rows (about 2 minutes)
     python -m benchmarks.intents --seeds 0 1 2   # challenger refitted per seed (variance)
     python -m benchmarks.intents --seeds 42 --skip-baseline   # one more seed, challenger only
+    python -m benchmarks.intents --seeds 0 1 2 --skip-baseline --cache /tmp/feats   # warm cache
 
 Calibration is the top-label ECE of the test probabilities (``sandbox.evaluation.calibration``);
 the challenger also reports its temperature (fitted on a held-out slice of the training split)
@@ -73,11 +74,17 @@ def robustness_variants(test: pd.DataFrame, rows: int) -> dict[str, pd.DataFrame
 
 
 def bench_model(
-    name: str, make: Any, train: pd.DataFrame, test: pd.DataFrame, variants: dict[str, Any]
+    name: str,
+    make: Any,
+    train: pd.DataFrame,
+    test: pd.DataFrame,
+    variants: dict[str, Any],
+    cache: Path | None = None,
 ) -> dict[str, Any]:
-    """Fit one model on train, score test and the robustness variants."""
-    with tempfile.TemporaryDirectory() as cache:
-        model = make(cache)
+    """Fit one model on train, score test and the robustness variants (empty MiniLM cache unless
+    ``cache`` is given)."""
+    with tempfile.TemporaryDirectory() as empty:
+        model = make(str(cache) if cache else empty)
         _, fit_s, fit_cpu = _timed(lambda: model.fit(train[["text"]], train["intent"]))
         proba, predict_s, predict_cpu = _timed(lambda: model.predict_proba(test[["text"]]))
         predicted = model.classes_[proba.argmax(axis=1)]
@@ -121,6 +128,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="2,000 train / 600 test rows")
     parser.add_argument("--seeds", type=int, nargs="+", default=[0], help="challenger seeds")
     parser.add_argument(
+        "--cache",
+        type=Path,
+        default=None,
+        help="reuse this MiniLM feature cache (seed sweeps; fit seconds then exclude the pass)",
+    )
+    parser.add_argument(
         "--skip-baseline", action="store_true", help="fit only the challenger (no comparison)"
     )
     parser.add_argument(
@@ -149,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
             train,
             test,
             variants,
+            args.cache,
         )
     header = (
         f"{'model':20s} {'accuracy':>8s} {'macro_f1':>8s} {'ece':>6s} {'fit_s':>7s} "
@@ -173,6 +187,7 @@ def main(argv: list[str] | None = None) -> int:
             "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         },
         "data": {"train_rows": len(train), "test_rows": len(test), "quick": args.quick},
+        "warm_cache": args.cache is not None,
         "models": models,
         "challenger": {
             "seeds": args.seeds,

@@ -413,7 +413,9 @@ class IntentEnsembleClassifier(ClassifierMixin, BaseEstimator):
             are averaged.
         validation_fraction: Share of the training rows held out to fit the temperature; 0 keeps
             the temperature at 1.
-        refit: Retrain the members on all training rows after fitting the temperature.
+        refit: Retrain the members on all training rows after fitting the temperature (twice
+            the heads' training time; without it the members keep only the other rows, which
+            cost about half a point of BANKING77 accuracy).
         embed_batch_size: MiniLM batch size.
         max_seq_length: Token limit per query (BANKING77 queries average 16 tokens).
         device: ``cpu`` or ``cuda`` for the MiniLM pass.
@@ -435,7 +437,7 @@ class IntentEnsembleClassifier(ClassifierMixin, BaseEstimator):
         weights: tuple[float, float, float] = (1.0, 1.0, 1.0),
         head_seeds: int = 1,
         validation_fraction: float = 0.1,
-        refit: bool = False,
+        refit: bool = True,
         embed_batch_size: int = 64,
         max_seq_length: int = 64,
         device: str = "cpu",

@@ -139,24 +139,25 @@ def test_augmenter_normalises_its_inputs() -> None:
 
 
 def test_temperature_is_fitted_on_held_out_training_rows_only(
-    fitted: dict[str, object], small: tuple[pd.DataFrame, pd.DataFrame]
+    fitted: dict[str, object], small: tuple[pd.DataFrame, pd.DataFrame], cache: Path
 ) -> None:
-    """The temperature comes from a stratified slice of the training rows; scoring test data
-    leaves it unchanged."""
+    """The temperature comes from a stratified slice of the training rows, scored by members
+    that did not see it; the refit on all rows keeps it; scoring test data leaves it unchanged."""
     train, test = small
-    model = fitted["challenger"]
-    targets = np.searchsorted(model.classes_, train["intent"].to_numpy())
-    _, held_out = validation_split(targets, model.validation_fraction, model.seed)
-    assert model.n_validation_ == len(held_out) == 20
+    held_out_model = _challenger(cache, refit=False).fit(train[["text"]], train["intent"])
+    targets = np.searchsorted(held_out_model.classes_, train["intent"].to_numpy())
+    _, held_out = validation_split(targets, held_out_model.validation_fraction, 0)
+    assert held_out_model.n_validation_ == len(held_out) == 20
     assert sorted(np.bincount(targets[held_out])) == [2] * 10  # stratified
     texts = texts_of(train[["text"]].iloc[held_out])
-    pooled = model._pooled(texts, model._embedder().transform(texts))
+    pooled = held_out_model._pooled(texts, held_out_model._embedder().transform(texts))
     expected = fit_temperature(pooled, targets[held_out])
-    assert model.temperature_ == pytest.approx(expected, rel=1e-6)
-    assert abs(model.temperature_ - 1.0) > 0.05
-    before = model.temperature_
+    assert held_out_model.temperature_ == pytest.approx(expected, rel=1e-6)
+    assert abs(expected - 1.0) > 0.05
+    model = fitted["challenger"]
+    assert model.temperature_ == pytest.approx(expected, rel=1e-6)  # refit keeps it
     model.predict_proba(test[["text"]])
-    assert model.temperature_ == before
+    assert model.temperature_ == pytest.approx(expected, rel=1e-6)
 
 
 def test_temperature_scaling_improves_calibration(
