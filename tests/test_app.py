@@ -62,6 +62,8 @@ def test_run_page_runs_an_experiment_and_runs_page_lists_it(settings: Settings) 
 def test_bad_override_shows_an_error_not_a_traceback(settings: Settings) -> None:
     at = AppTest.from_file(str(PROJECT_ROOT / "app.py"), default_timeout=120)
     at.run()
+    at.selectbox(key="use_case").select("fraud")
+    at.run()
     at.selectbox(key="experiment").select("transactions")
     at.text_area(key="overrides").input("no_such_key=1")
     at.button(key="run").click()
