@@ -3,7 +3,7 @@
 Admins set them in ``<home>/config/quotas.yaml``::
 
     default:
-      tokens_per_day: 200000
+      tokens_per_day: 2000000
     tenants:
       bank-a:
         gpu_seconds_per_day: 57600
@@ -40,7 +40,13 @@ def require_tenant_name(tenant: str) -> str:
 class TenantQuota(BaseModel, extra="forbid", frozen=True):
     """What one tenant may use; days are Hong Kong calendar days (reset at midnight HKT)."""
 
-    tokens_per_day: int = Field(200_000, ge=0)
+    tokens_per_day: int = Field(
+        2_000_000,
+        ge=0,
+        description="Prompt + completion tokens through the gateway per day; a demo of every "
+        "use case on the embedded models needs several hundred thousand (embedding the "
+        "knowledge base and the conduct suite, few-shot scam scoring, the red team)",
+    )
     """Prompt plus completion tokens through the model gateway."""
     concurrent_requests: int = Field(4, ge=0)
     """Gateway requests in flight at once."""

@@ -207,6 +207,8 @@ class BankAssistant:
         self._retrievers: dict[str, HybridRetriever] = {}
         self._public: set[str] = set()
         self._redactor: Any = None
+        self._embeddings: Any = None
+        self._vectors: dict[str, np.ndarray] = {}
         self.stats: dict[str, int] = {}
         self.max_generated: int | None = None
         """At most this many answers written by the model (CPU budget); the rest quote passages."""
@@ -232,8 +234,10 @@ class BankAssistant:
         if self.params.include_injected:
             articles = [*articles, *load_injected_documents()]
         passages = chunks(articles)
-        embeddings = GatewayEmbeddings(self.gateway(), purpose="customer_service/assistant kb")
-        embed = lambda texts: np.asarray(embeddings.embed_documents(list(texts)))  # noqa: E731
+        self._embeddings = GatewayEmbeddings(
+            self.gateway(), purpose="customer_service/assistant retrieval"
+        )
+        embed = self._embed
         for language in ("en", "zh-Hant"):
             mine = [p for p in passages if p.language == language]
             self._retrievers[language] = HybridRetriever(
@@ -249,13 +253,34 @@ class BankAssistant:
         self.stats = {"passages": len(passages), "articles": len(articles)}
         return self
 
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        """MiniLM vectors through the gateway, reusing those computed for this batch's queries."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._vectors]
+        if missing:
+            vectors = np.asarray(self._embeddings.embed_documents(missing))
+            self._vectors.update(zip(missing, vectors, strict=True))
+        return np.stack([self._vectors[t] for t in texts])
+
     # -- replying -------------------------------------------------------------------------
     def reply(self, conversations: Sequence[Conversation]) -> list[AgentReply]:
-        """One reply per conversation (policy first, then retrieval and generation)."""
+        """One reply per conversation (policy first, then retrieval and generation).
+
+        The questions that reach retrieval are embedded in one gateway call and the replies go
+        through the PII guard in one analyzer batch, so a suite of hundreds stays fast.
+        """
         if not self._retrievers:
             self.fit()
         assert self.policy is not None
-        decisions = self.policy.decide_many(list(conversations))
+        conversations = list(conversations)
+        decisions = self.policy.decide_many(conversations)
+        self._vectors = {}
+        english = [
+            _question(c)
+            for c, d in zip(conversations, decisions, strict=True)
+            if d.action is AgentAction.ANSWER and d.reply is None and d.language == "en"
+        ]
+        if english and self.params.embedding_weight > 0:
+            self._embed(english)
         replies = []
         for index, (conversation, decision) in enumerate(
             zip(conversations, decisions, strict=True)
@@ -263,6 +288,11 @@ class BankAssistant:
             if self.progress is not None:
                 self.progress("Assistant replies", index, len(conversations))
             replies.append(self._reply_one(conversation, decision))
+        guarded = self._guard_many([r.reply for r in replies])
+        replies = [
+            r.model_copy(update={"reply": text}) for r, text in zip(replies, guarded, strict=True)
+        ]
+        self._vectors = {}
         if self.progress is not None:
             self.progress("Assistant replies", len(conversations), len(conversations))
         return replies
@@ -297,7 +327,7 @@ class BankAssistant:
             body = f"{self.policy.disclosure_sentence(language)} {body}".strip()
         return AgentReply(
             id=conversation.id,
-            reply=self._guard(_clean_end(body)),
+            reply=_clean_end(body),
             actions=actions,
             citations=citations,
             details=details,
@@ -336,26 +366,25 @@ class BankAssistant:
         ) | GatewayChatModel(gateway=self.gateway(), max_new_tokens=self.params.max_new_tokens)
         return str(chain.invoke({"passages": passages, "question": question}).content).strip()
 
-    def _guard(self, text: str) -> str:
-        """Pseudonymise personal data in the reply, except the bank's own published values."""
-        if self.settings is None:
-            return text
+    def _guard_many(self, texts: list[str]) -> list[str]:
+        """Pseudonymise personal data in replies, except the bank's own published values."""
+        if self.settings is None or not texts:
+            return texts
         if self._redactor is None:
             from sandbox.privacy import Redactor
 
             self._redactor = Redactor(self.settings)
-        redaction = self._redactor.redact_batch([text], source=None)[0]
-        keep = [e for e in redaction.entities if e.text.strip() not in self._public]
-        if not keep:
-            return text
-        out = text
-        for entity, replacement in sorted(
-            zip(redaction.entities, redaction.replacements, strict=True),
-            key=lambda pair: -pair[0].start,
+        out = []
+        for text, redaction in zip(
+            texts, self._redactor.redact_batch(texts, source=None), strict=True
         ):
-            if entity.text.strip() in self._public:
-                continue
-            out = out[: entity.start] + replacement + out[entity.end :]
+            for entity, replacement in sorted(
+                zip(redaction.entities, redaction.replacements, strict=True),
+                key=lambda pair: -pair[0].start,
+            ):
+                if entity.text.strip() not in self._public:
+                    text = text[: entity.start] + replacement + text[entity.end :]
+            out.append(text)
         return out
 
     # -- documentation --------------------------------------------------------------------

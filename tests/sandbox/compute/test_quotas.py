@@ -11,7 +11,7 @@ def test_missing_file_gives_the_documented_defaults(settings: Settings) -> None:
     assert not quotas_path(settings).exists()
     quota = load_quota(settings)
     assert quota == TenantQuota()
-    assert (quota.tokens_per_day, quota.concurrent_requests) == (200_000, 4)
+    assert (quota.tokens_per_day, quota.concurrent_requests) == (2_000_000, 4)
     assert (quota.gpu_seconds_per_day, quota.concurrent_jobs) == (28_800, 2)
 
 
