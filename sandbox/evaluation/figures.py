@@ -131,7 +131,8 @@ def confused_pairs(
         ax.set_yticks(range(len(pairs)), labels, fontsize=7)
     else:
         ax.text(0.5, 0.5, "no confusions", ha="center", va="center", transform=ax.transAxes)
-    ax.set(xlabel="Test rows (true → predicted)", title=title)
+    ax.set(xlabel="Test rows (true → predicted)")
+    fig.suptitle(title, fontsize=10)  # over the whole figure: long class names narrow the axes
     ax.grid(axis="x", alpha=0.3)
     fig.tight_layout()
     return fig
