@@ -10,7 +10,6 @@ the platform's conduct scorers compare their actions and texts with what each sc
 from __future__ import annotations
 
 import hashlib
-import json
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox.conversation import AgentAction, AgentReply, Conversation
+from sandbox.conversation import AgentReply, Conversation
 from sandbox.evaluation.conduct import action_rates, conduct_suite, factual_accuracy, transcripts
 from sandbox.evaluation.genai import groundedness, pii_leakage, prompt_injection
 from sandbox.evaluation.thresholds import load_thresholds
@@ -246,17 +245,13 @@ def score(params: AssistantExperimentParams, data: PreparedData, replies: Any) -
     return Scores(metrics=metrics, evaluations=evaluations)
 
 
-def _limit_generation(assistant: BankAssistant, params: AssistantExperimentParams) -> None:
-    assistant.max_generated = params.max_generated
-
-
 def candidates(
     params: AssistantExperimentParams, data: PreparedData, ctx: RunContext
 ) -> list[Candidate]:
     from sandbox.models.embeddings import minilm_provenance
 
     guarded = BankAssistant(params.assistant, settings=ctx.settings, progress=ctx.progress)
-    _limit_generation(guarded, params)
+    guarded.max_generated = params.max_generated
     card = guarded.gateway().card
     found = []
     if params.baseline:
@@ -440,9 +435,4 @@ def assistant() -> Experiment:
     )
 
 
-def jsonl_line(reply: AgentReply) -> str:
-    """One output line of ``sandbox assistant reply``."""
-    return json.dumps(reply.public(), ensure_ascii=False)
-
-
-__all__ = ["AgentAction", "AssistantExperimentParams", "assistant", "jsonl_line"]
+__all__ = ["AssistantExperimentParams", "assistant", "deployable_agent"]
