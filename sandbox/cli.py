@@ -278,6 +278,13 @@ def demo(
         if rank < len(group)
         for pair in [group[rank]]
     ]
+    # Each worker gets its share of the cores for torch/BLAS: two workers each running two
+    # threads on two cores measured about twice as slow as one thread each (MiniLM, MLPs).
+    share = str(max(1, (os.cpu_count() or 1) // jobs))
+    threads = {
+        name: os.environ.get(name, share)
+        for name in ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
+    }
     records: list[sandbox.RunRecord] = []
     reports: list[dict[str, Any]] = []
     failures: list[str] = []
@@ -293,7 +300,7 @@ def demo(
                     use_case, name, Path(scratch) / f"{use_case}.{name}.json"
                 )
                 handle = log.open("w", encoding="utf-8")
-                env = {**os.environ, "COLUMNS": "100", "SANDBOX_DEMO_WORKER": "1"}
+                env = {**os.environ, "COLUMNS": "100", **threads}
                 process = subprocess.Popen(
                     command, stdout=handle, stderr=subprocess.STDOUT, env=env
                 )

@@ -12,6 +12,7 @@ import shlex
 import sys
 from pathlib import Path
 
+from sandbox import build_report, champion_run_id
 from sandbox.config import PROJECT_ROOT
 from sandbox.errors import ConfigError, SandboxError
 from sandbox.runner import run_experiment
@@ -37,6 +38,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--experiment", default=None)
     parser.add_argument("--config", default="")
     parser.add_argument("--overrides", default="", help="space-separated key=value pairs")
+    parser.add_argument(
+        "--report",
+        default="true",
+        choices=["true", "false"],
+        help="also write the model-risk report (HTML + PDF, against the champion if any)",
+    )
     args = parser.parse_args(argv)
     logging.getLogger("mlflow").setLevel(logging.ERROR)
     try:
@@ -55,6 +62,13 @@ def main(argv: list[str] | None = None) -> int:
             f"{k}={model.metrics.get(k, float('nan')):.4f}" for k in record.key_metrics
         )
         print(f"  {model.role:<11} {model.name:<24} {shown}")
+    if args.report == "true":
+        try:
+            report = build_report(record.run_id, compare=champion_run_id(record.run_id))
+        except SandboxError as exc:
+            print(f"error: the run finished but its report failed: {exc}", file=sys.stderr)
+            return exc.exit_code
+        print(f"report: {report.html_path} and {report.pdf_path} ({report.pages} pages)")
     return 0
 
 

@@ -30,15 +30,14 @@ import pandas as pd
 import yaml
 from scipy.optimize import minimize_scalar
 from scipy.sparse import hstack
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.compose import ColumnTransformer
+from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
 
 from sandbox.errors import ConfigError
-from sandbox.models.embeddings import MINILM_ID, SentenceEmbedder, minilm_path
+from sandbox.models.embeddings import MINILM_ID, minilm_path
 
 TEXT_COLUMN = "text"
 AUGMENT_LEXICON = Path(__file__).parent / "data" / "intent_augment.yaml"
@@ -65,15 +64,14 @@ def texts_of(X: Any) -> list[str]:
 def make_baseline(
     cache_dir: str | None = None, C: float = 10.0, batch_size: int = 64, device: str = "cpu"
 ) -> Pipeline:
-    """Frozen all-MiniLM-L6-v2 sentence embeddings + multinomial logistic regression."""
+    """Frozen all-MiniLM-L6-v2 sentence embeddings + multinomial logistic regression.
+
+    The embedding is MiniLM's last layer from :class:`LayerPooledEmbedder`, so with the same
+    ``cache_dir`` the baseline and the challenger share one MiniLM pass over each query.
+    """
     return Pipeline(
         [
-            (
-                "features",
-                ColumnTransformer(
-                    [("minilm", SentenceEmbedder(cache_dir, batch_size, device), TEXT_COLUMN)]
-                ),
-            ),
+            ("features", MiniLMSentenceFeatures(cache_dir, batch_size, device=device)),
             ("classifier", LogisticRegression(C=C, max_iter=3000)),
         ]
     )
@@ -295,6 +293,39 @@ class LayerPooledEmbedder:
         db.close()
 
 
+class MiniLMSentenceFeatures(TransformerMixin, BaseEstimator):
+    """sklearn transformer: the L2-normalised mean-pooled last layer of MiniLM per query (the
+    sentence embedding), read through :class:`LayerPooledEmbedder` and its cache.
+
+    Args:
+        cache_dir: Directory of the MiniLM feature cache (shared with the challenger).
+        batch_size: MiniLM batch size.
+        max_seq_length: Token limit per query.
+        device: ``cpu`` or ``cuda``.
+    """
+
+    def __init__(
+        self,
+        cache_dir: str | None = None,
+        batch_size: int = 64,
+        max_seq_length: int = 64,
+        device: str = "cpu",
+    ):
+        self.cache_dir = cache_dir
+        self.batch_size = batch_size
+        self.max_seq_length = max_seq_length
+        self.device = device
+
+    def fit(self, X: Any, y: Any = None) -> MiniLMSentenceFeatures:
+        return self
+
+    def transform(self, X: Any) -> np.ndarray:
+        embedder = LayerPooledEmbedder(
+            self.cache_dir, self.batch_size, self.max_seq_length, self.device
+        )
+        return embedder.transform(texts_of(X))[:, -1]
+
+
 # -- heads -------------------------------------------------------------------------------------
 def _train_mlp(
     features: np.ndarray,
@@ -442,7 +473,7 @@ class IntentEnsembleClassifier(ClassifierMixin, BaseEstimator):
         embed_batch_size: int = 64,
         max_seq_length: int = 64,
         device: str = "cpu",
-        torch_threads: int | None = 2,
+        torch_threads: int | None = None,
         lexicon: str | None = None,
     ):
         self.cache_dir = cache_dir
@@ -551,6 +582,12 @@ class IntentEnsembleClassifier(ClassifierMixin, BaseEstimator):
                 self.validation_log_loss_untempered_ = _log_loss(pooled, targets[val_rows])
                 self.temperature_ = fit_temperature(pooled, targets[val_rows])
                 self.validation_log_loss_ = _log_loss(pooled / self.temperature_, targets[val_rows])
+                tempered = _softmax(pooled / self.temperature_)
+                # The held-out slice's top class, its probability and the truth (as indices
+                # into classes_): where a routing threshold can be chosen without the test set.
+                self.validation_top_ = tempered.argmax(axis=1)
+                self.validation_confidence_ = tempered.max(axis=1)
+                self.validation_target_ = targets[val_rows]
             if self.refit and len(val_rows):
                 start = time.perf_counter()
                 all_texts, all_targets = self._augmented(texts, targets)
@@ -597,13 +634,15 @@ class IntentEnsembleClassifier(ClassifierMixin, BaseEstimator):
         texts = texts_of(X)
         with _torch_threads(self.torch_threads):
             pooled = self._pooled(texts, self._embedder().transform(texts))
-        pooled = pooled / self.temperature_
-        pooled = pooled - pooled.max(axis=1, keepdims=True)
-        proba = np.exp(pooled)
-        return proba / proba.sum(axis=1, keepdims=True)
+        return _softmax(pooled / self.temperature_)
 
     def predict(self, X: Any) -> np.ndarray:
         return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+def _softmax(log_scores: np.ndarray) -> np.ndarray:
+    shifted = np.exp(log_scores - log_scores.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 def _log_loss(log_scores: np.ndarray, targets: np.ndarray) -> float:
