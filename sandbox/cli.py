@@ -48,11 +48,15 @@ def _register_subcommands() -> None:
     from sandbox.compute.cli import gpu_app, jobs_app
     from sandbox.models.cli import models_app
     from sandbox.models.serve_cli import serve_model
+    from sandbox.server.cli import admin_app, server_app, whoami
 
     app.add_typer(models_app, name="models")
     app.add_typer(gpu_app, name="gpu")
     app.add_typer(jobs_app, name="jobs")
     app.command("serve-model")(serve_model)
+    app.add_typer(server_app, name="server")
+    app.add_typer(admin_app, name="admin")
+    app.command("whoami")(whoami)
 
 
 console = Console()

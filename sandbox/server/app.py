@@ -1,0 +1,249 @@
+"""The sandbox's MLflow app plugin: MLflow's basic-auth app plus the control plane's routes.
+
+``mlflow server --app-name sandbox --enable-workspaces`` loads :func:`create_app` (entry point
+``mlflow.app``). MLflow's basic-auth authenticates every request and guards its own REST API,
+one workspace per bank; the routes below answer the sandbox's own questions (who am I, which
+tenants exist, who belongs to them) from :class:`~sandbox.server.control.ControlStore`, with the
+caller MLflow has authenticated. They are plain JSON POST/GET routes under
+``/api/sandbox/v1/``, each deciding access itself from the caller's membership (MLflow's
+before-request hook rejects unauthenticated callers first).
+
+The server process reads its home from ``SANDBOX_SERVER_HOME`` (set by ``sandbox server start``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from sandbox.identity import Role
+from sandbox.server.control import ControlStore
+
+API = "/api/sandbox/v1"
+
+# MLflow permissions of each sandbox role inside its tenant's workspace.
+# (resource type, pattern, permission); the workspace grant USE lets a role create experiments.
+ROLE_GRANTS: dict[Role, list[tuple[str, str, str]]] = {
+    Role.DATA_SCIENTIST: [("workspace", "*", "USE")],
+    Role.VALIDATOR: [("experiment", "*", "READ"), ("registered_model", "*", "READ")],
+    Role.COMPLIANCE_OFFICER: [("experiment", "*", "READ"), ("registered_model", "*", "READ")],
+    Role.HKMA_REVIEWER: [("experiment", "*", "READ"), ("registered_model", "*", "READ")],
+}
+TENANT_ROLES = tuple(ROLE_GRANTS)
+
+
+class RouteError(Exception):
+    """An error answered as JSON with an HTTP status."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+@cache
+def control_store() -> ControlStore:
+    home = os.environ.get("SANDBOX_SERVER_HOME")
+    if not home:
+        raise RuntimeError(
+            "SANDBOX_SERVER_HOME is not set; start the server with `sandbox server start`"
+        )
+    return ControlStore(Path(home) / "control.db")
+
+
+def _caller() -> str:
+    from flask import g
+
+    username = getattr(g, "mlflow_authenticated_user", None)
+    if not username:
+        raise RouteError(401, "not authenticated")
+    return str(username)
+
+
+def _caller_is_admin() -> bool:
+    from mlflow.server.auth import sender_is_admin
+
+    return bool(sender_is_admin())
+
+
+def _body() -> dict[str, Any]:
+    from flask import request
+
+    if request.method == "GET":
+        return dict(request.args)
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise RouteError(400, "expected a JSON object body")
+    return data
+
+
+def _field(body: dict[str, Any], name: str) -> str:
+    value = body.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise RouteError(400, f"missing field '{name}'")
+    return value.strip()
+
+
+def _require_admin() -> str:
+    username = _caller()
+    if not _caller_is_admin():
+        raise RouteError(403, f"user '{username}' is not an administrator")
+    return username
+
+
+# -- handlers ------------------------------------------------------------------------------------
+def whoami(body: dict[str, Any]) -> dict[str, Any]:
+    """The caller's identity as the server knows it."""
+    username = _caller()
+    if _caller_is_admin():
+        return {"user": username, "tenant": None, "role": Role.ADMIN.value, "tenants": []}
+    identity = control_store().identity(username)
+    if identity is None:
+        raise RouteError(403, f"user '{username}' belongs to no tenant; ask an administrator")
+    granted = (
+        control_store().reviewer_tenants(username)
+        if identity.role is Role.HKMA_REVIEWER
+        else [identity.tenant]
+    )
+    return {
+        "user": identity.user,
+        "tenant": identity.tenant,
+        "role": identity.role.value,
+        "tenants": granted,
+    }
+
+
+def create_tenant(body: dict[str, Any]) -> dict[str, Any]:
+    """Create a bank: its MLflow workspace and one MLflow role per sandbox role in it."""
+    from mlflow.entities import Workspace
+    from mlflow.server.auth import store as auth_store
+    from mlflow.server.workspace_helpers import _get_workspace_store
+
+    admin = _require_admin()
+    name = _field(body, "name")
+    from sandbox.identity import Identity
+
+    try:
+        Identity(user="check", tenant=name, role=Role.DATA_SCIENTIST)
+    except ValueError as exc:
+        raise RouteError(400, f"invalid tenant name '{name}': {exc.errors()[0]['msg']}") from None
+    store = control_store()
+    if store.has_tenant(name):
+        raise RouteError(409, f"tenant '{name}' exists already")
+    _get_workspace_store().create_workspace(Workspace(name=name, description=f"Bank {name}"))
+    for role in TENANT_ROLES:
+        created = auth_store.create_role(name=role.value, workspace=name, description=role.value)
+        for resource_type, pattern, permission in ROLE_GRANTS[role]:
+            auth_store.add_role_permission(created.id, resource_type, pattern, permission)
+    store.add_tenant(name, admin)
+    return {"tenant": name, "roles": [r.value for r in TENANT_ROLES]}
+
+
+def _mlflow_role_id(workspace: str, role: Role) -> int:
+    from mlflow.server.auth import store as auth_store
+
+    for candidate in auth_store.list_roles([workspace]):
+        if candidate.name == role.value:
+            return candidate.id
+    raise RouteError(500, f"workspace '{workspace}' has no role '{role.value}'")
+
+
+def create_user(body: dict[str, Any]) -> dict[str, Any]:
+    """Create an MLflow user bound to one tenant with one sandbox role."""
+    from mlflow.server.auth import store as auth_store
+
+    admin = _require_admin()
+    username, password = _field(body, "username"), _field(body, "password")
+    tenant = _field(body, "tenant")
+    try:
+        role = Role(_field(body, "role"))
+    except ValueError:
+        raise RouteError(
+            400, f"unknown role; known: {', '.join(r.value for r in TENANT_ROLES)}"
+        ) from None
+    if role is Role.ADMIN:
+        raise RouteError(400, "administrators are MLflow admins, not tenant members")
+    store = control_store()
+    if not store.has_tenant(tenant):
+        raise RouteError(404, f"no tenant '{tenant}'; create it with `sandbox admin tenant create`")
+    if auth_store.has_user(username):
+        raise RouteError(409, f"user '{username}' exists already")
+    user = auth_store.create_user(username, password)
+    auth_store.assign_role_to_user(user.id, _mlflow_role_id(tenant, role))
+    store.add_member(username, tenant, role, admin)
+    if role is Role.HKMA_REVIEWER:
+        store.grant_reviewer(username, tenant)
+    return {"user": username, "tenant": tenant, "role": role.value}
+
+
+def grant_reviewer(body: dict[str, Any]) -> dict[str, Any]:
+    """Let an HKMA reviewer read one more tenant (read-only)."""
+    from mlflow.server.auth import store as auth_store
+
+    _require_admin()
+    username, tenant = _field(body, "username"), _field(body, "tenant")
+    store = control_store()
+    identity = store.identity(username)
+    if identity is None or identity.role is not Role.HKMA_REVIEWER:
+        raise RouteError(400, f"'{username}' is not an HKMA reviewer")
+    if not store.has_tenant(tenant):
+        raise RouteError(404, f"no tenant '{tenant}'")
+    user = auth_store.get_user(username)
+    auth_store.assign_role_to_user(user.id, _mlflow_role_id(tenant, Role.HKMA_REVIEWER))
+    store.grant_reviewer(username, tenant)
+    return {"user": username, "tenants": store.reviewer_tenants(username)}
+
+
+def list_tenants(body: dict[str, Any]) -> dict[str, Any]:
+    _require_admin()
+    store = control_store()
+    return {
+        "tenants": [
+            {
+                "name": name,
+                "members": [{"user": m.user, "role": m.role.value} for m in store.members(name)],
+            }
+            for name in store.tenants()
+        ]
+    }
+
+
+ROUTES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
+    f"{API}/whoami": ("GET", whoami),
+    f"{API}/tenants/create": ("POST", create_tenant),
+    f"{API}/tenants/list": ("GET", list_tenants),
+    f"{API}/users/create": ("POST", create_user),
+    f"{API}/reviewers/grant": ("POST", grant_reviewer),
+}
+
+
+def _view(handler: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[], Any]:
+    def view() -> Any:
+        from flask import jsonify
+        from mlflow.exceptions import MlflowException
+
+        try:
+            return jsonify(handler(_body()))
+        except RouteError as exc:
+            return jsonify({"error": str(exc)}), exc.status
+        except MlflowException as exc:
+            return jsonify({"error": exc.message}), exc.get_http_status_code()
+
+    view.__name__ = f"sandbox_{handler.__name__}"
+    return view
+
+
+def create_app(app: Any = None) -> Any:
+    """MLflow's basic-auth app with the sandbox routes added (``--app-name sandbox``)."""
+    import mlflow.server.auth as auth
+    from mlflow.server import app as mlflow_app
+
+    app = app or mlflow_app
+    for path, (method, handler) in ROUTES.items():
+        app.add_url_rule(path, view_func=_view(handler), methods=[method])
+    # These routes decide access themselves (membership in the control store); MLflow's hook
+    # still authenticates the caller before them and rejects anonymous requests.
+    auth._HANDLER_INTERNAL_AUTHZ_SUFFIXES = (*auth._HANDLER_INTERNAL_AUTHZ_SUFFIXES, *ROUTES)
+    return auth.create_app(app)

@@ -1,0 +1,136 @@
+"""``sandbox server``, ``sandbox admin`` and ``sandbox whoami``: run the server, create banks and
+their users, and ask the server who you are."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from sandbox.config import load_settings
+from sandbox.errors import ConfigError
+from sandbox.server import process
+from sandbox.server.client import ControlPlane
+
+console = Console()
+
+server_app = typer.Typer(
+    help="Run the sandbox server (MLflow with basic-auth, a workspace per bank, control plane).",
+    no_args_is_help=True,
+)
+admin_app = typer.Typer(
+    help="Create banks (tenants) and their users (admin only).", no_args_is_help=True
+)
+tenant_app = typer.Typer(help="Banks: each has its own MLflow workspace.", no_args_is_help=True)
+user_app = typer.Typer(help="Users, each bound to one bank and one role.", no_args_is_help=True)
+admin_app.add_typer(tenant_app, name="tenant")
+admin_app.add_typer(user_app, name="user")
+
+Port = Annotated[int, typer.Option("--port", help="Loopback port")]
+
+
+@server_app.command("start")
+def start(
+    port: Port = process.DEFAULT_PORT,
+    backend_store_uri: Annotated[
+        str | None,
+        typer.Option(
+            "--backend-store-uri",
+            help="postgresql://... for PostgreSQL; default SQLite under <home>/server/",
+        ),
+    ] = None,
+    foreground: Annotated[
+        bool, typer.Option("--foreground", help="Stay attached (logs to the terminal)")
+    ] = False,
+) -> None:
+    """Start the server on 127.0.0.1 and return once it answers (first start: set
+    SANDBOX_ADMIN_PASSWORD, it becomes the password of the user 'admin')."""
+    settings = load_settings()
+    with console.status("Starting the sandbox server..."):
+        url = process.start(
+            settings, port=port, backend_store_uri=backend_store_uri, foreground=foreground
+        )
+    console.print(f"sandbox server answering at {url} (log: {process.server_paths(settings).log})")
+    console.print(f"  export MLFLOW_TRACKING_URI={url}")
+
+
+@server_app.command("stop")
+def stop() -> None:
+    """Stop the server started from this sandbox home."""
+    stopped = process.stop(load_settings())
+    console.print("server stopped" if stopped else "no server was running from this home")
+
+
+@server_app.command("status")
+def status(port: Port = process.DEFAULT_PORT) -> None:
+    """Whether the server answers, its pid and where its files are (JSON)."""
+    info = process.status(load_settings(), port=port)
+    console.print_json(json.dumps(info))
+    if not info["answering"]:
+        raise typer.Exit(1)
+
+
+@tenant_app.command("create")
+def tenant_create(
+    name: Annotated[str, typer.Argument(help="Bank slug, e.g. harbour-bank")],
+) -> None:
+    """Create a bank: its MLflow workspace and its roles."""
+    result = ControlPlane().create_tenant(name)
+    console.print(f"tenant '{result['tenant']}' created with roles {', '.join(result['roles'])}")
+
+
+@tenant_app.command("list")
+def tenant_list() -> None:
+    """Banks and their members."""
+    table = Table("tenant", "user", "role")
+    for tenant in ControlPlane().list_tenants():
+        members = tenant["members"] or [{"user": "-", "role": "-"}]
+        for member in members:
+            table.add_row(tenant["name"], member["user"], member["role"])
+    console.print(table)
+
+
+@user_app.command("add")
+def user_add(
+    name: Annotated[str, typer.Argument(help="User name (their MLflow user)")],
+    tenant: Annotated[str, typer.Option("--tenant", help="The bank they belong to")],
+    role: Annotated[
+        str,
+        typer.Option(
+            "--role",
+            help="data_scientist, validator, compliance_officer or hkma_reviewer",
+        ),
+    ],
+    password_stdin: Annotated[
+        bool, typer.Option("--password-stdin", help="Read the password from standard input")
+    ] = False,
+) -> None:
+    """Create a user in one bank with one role (the password never appears in arguments)."""
+    if not password_stdin:
+        raise ConfigError("give the password on standard input with --password-stdin")
+    password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 12:
+        raise ConfigError("the password must be at least 12 characters")
+    result = ControlPlane().create_user(name, password, tenant, role)
+    console.print(f"user '{result['user']}' added to '{result['tenant']}' as {result['role']}")
+
+
+@user_app.command("grant-reviewer")
+def user_grant_reviewer(
+    name: Annotated[str, typer.Argument(help="An hkma_reviewer user")],
+    tenant: Annotated[str, typer.Option("--tenant", help="Another bank they may read")],
+) -> None:
+    """Let an HKMA reviewer read one more bank (read-only)."""
+    result = ControlPlane().grant_reviewer(name, tenant)
+    console.print(f"'{result['user']}' reads {', '.join(result['tenants'])}")
+
+
+def whoami() -> None:
+    """Who the server says you are (from MLFLOW_TRACKING_USERNAME / _PASSWORD)."""
+    me = ControlPlane().whoami()
+    tenants = f" (reads {', '.join(me.tenants)})" if len(me.tenants) > 1 else ""
+    console.print(f"{me.user}: {me.role} of {me.tenant or 'every bank'}{tenants}")

@@ -1,0 +1,129 @@
+"""Client of the sandbox server's control plane, authenticated the way MLflow clients are.
+
+Credentials follow MLflow's conventions: ``MLFLOW_TRACKING_URI`` (the server),
+``MLFLOW_TRACKING_USERNAME`` and ``MLFLOW_TRACKING_PASSWORD``. The identity (tenant and role) is
+whatever the server says for those credentials; nothing a client sets can change it.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+from sandbox.errors import AccessDenied, ConfigError, PrerequisiteError, SandboxError
+
+API = "/api/sandbox/v1"
+
+
+@dataclass(frozen=True)
+class ServerIdentity:
+    """Who the server says the caller is."""
+
+    user: str
+    role: str
+    tenant: str | None
+    tenants: list[str] = field(default_factory=list)
+
+    @property
+    def is_admin(self) -> bool:
+        return self.role == "admin"
+
+
+@dataclass(frozen=True)
+class Credentials:
+    url: str
+    username: str
+    password: str
+
+    @classmethod
+    def from_environment(cls) -> Credentials:
+        """MLflow's variables; a clear error naming the missing ones."""
+        url = os.environ.get("MLFLOW_TRACKING_URI", "")
+        username = os.environ.get("MLFLOW_TRACKING_USERNAME", "")
+        password = os.environ.get("MLFLOW_TRACKING_PASSWORD", "")
+        missing = [
+            name
+            for name, value in (
+                ("MLFLOW_TRACKING_URI", url),
+                ("MLFLOW_TRACKING_USERNAME", username),
+                ("MLFLOW_TRACKING_PASSWORD", password),
+            )
+            if not value
+        ]
+        if missing:
+            raise ConfigError(
+                f"set {', '.join(missing)} to sign in to the sandbox server "
+                "(see README: 'Sign in'); start one with `sandbox server start`"
+            )
+        if not url.startswith(("http://", "https://")):
+            raise ConfigError(
+                f"MLFLOW_TRACKING_URI must be the sandbox server's http(s) URL; got '{url}'"
+            )
+        return cls(url.rstrip("/"), username, password)
+
+
+class ControlPlane:
+    """The control plane's routes, called as one authenticated user."""
+
+    def __init__(self, credentials: Credentials | None = None, timeout: float = 30.0) -> None:
+        self.credentials = credentials or Credentials.from_environment()
+        self.timeout = timeout
+
+    def _call(self, method: str, route: str, payload: dict[str, Any] | None = None) -> Any:
+        import requests
+
+        c = self.credentials
+        try:
+            response = requests.request(
+                method,
+                f"{c.url}{API}/{route}",
+                auth=(c.username, c.password),
+                json=payload if method != "GET" else None,
+                params=payload if method == "GET" else None,
+                timeout=self.timeout,
+                allow_redirects=False,
+            )
+        except requests.RequestException as exc:
+            raise PrerequisiteError(
+                f"the sandbox server at {c.url} does not answer ({type(exc).__name__}); "
+                "start it with `sandbox server start`"
+            ) from None
+        try:
+            body = response.json()
+        except ValueError:
+            body = {}
+        message = body.get("error") if isinstance(body, dict) else None
+        if response.status_code == 401:
+            raise AccessDenied(f"the server refused the credentials of '{c.username}'")
+        if response.status_code == 403:
+            raise AccessDenied(message or f"'{c.username}' may not call {route}")
+        if response.status_code >= 400:
+            error = ConfigError if response.status_code < 500 else SandboxError
+            raise error(message or f"{route} failed with HTTP {response.status_code}")
+        return body
+
+    def whoami(self) -> ServerIdentity:
+        body = self._call("GET", "whoami")
+        return ServerIdentity(
+            user=body["user"],
+            role=body["role"],
+            tenant=body.get("tenant"),
+            tenants=list(body.get("tenants") or []),
+        )
+
+    def create_tenant(self, name: str) -> dict[str, Any]:
+        return self._call("POST", "tenants/create", {"name": name})
+
+    def list_tenants(self) -> list[dict[str, Any]]:
+        return self._call("GET", "tenants/list")["tenants"]
+
+    def create_user(self, username: str, password: str, tenant: str, role: str) -> dict[str, Any]:
+        return self._call(
+            "POST",
+            "users/create",
+            {"username": username, "password": password, "tenant": tenant, "role": role},
+        )
+
+    def grant_reviewer(self, username: str, tenant: str) -> dict[str, Any]:
+        return self._call("POST", "reviewers/grant", {"username": username, "tenant": tenant})

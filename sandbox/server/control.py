@@ -1,0 +1,113 @@
+"""The control plane's own store, inside the tracking server: tenants and their members.
+
+Only the server process opens this database (``<server home>/control.db``); clients reach it
+through the routes of :mod:`sandbox.server.app` with their MLflow credentials. A member is an
+MLflow user bound to one tenant (bank) with one sandbox role; the admin is MLflow's admin user.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import closing
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sandbox.identity import Identity, Role
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS tenants (
+    name TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS members (
+    username TEXT PRIMARY KEY,
+    tenant TEXT NOT NULL REFERENCES tenants(name),
+    role TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reviewer_grants (
+    username TEXT NOT NULL REFERENCES members(username),
+    tenant TEXT NOT NULL REFERENCES tenants(name),
+    PRIMARY KEY (username, tenant)
+);
+"""
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class ControlStore:
+    """Tenants, members and the HKMA reviewers' grants, in one SQLite file (WAL, FULL sync)."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with closing(self._connect()) as conn, conn:
+            conn.executescript(SCHEMA)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=FULL")
+        conn.execute("PRAGMA foreign_keys=ON")
+        return conn
+
+    def add_tenant(self, name: str, created_by: str) -> None:
+        with closing(self._connect()) as conn:
+            conn.execute(
+                "INSERT INTO tenants (name, created_at, created_by) VALUES (?, ?, ?)",
+                (name, _now(), created_by),
+            )
+
+    def tenants(self) -> list[str]:
+        with closing(self._connect()) as conn:
+            return [row[0] for row in conn.execute("SELECT name FROM tenants ORDER BY name")]
+
+    def has_tenant(self, name: str) -> bool:
+        return name in self.tenants()
+
+    def add_member(self, username: str, tenant: str, role: Role, created_by: str) -> None:
+        with closing(self._connect()) as conn:
+            conn.execute(
+                "INSERT INTO members (username, tenant, role, created_at, created_by) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (username, tenant, role.value, _now(), created_by),
+            )
+
+    def grant_reviewer(self, username: str, tenant: str) -> None:
+        with closing(self._connect()) as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO reviewer_grants (username, tenant) VALUES (?, ?)",
+                (username, tenant),
+            )
+
+    def reviewer_tenants(self, username: str) -> list[str]:
+        with closing(self._connect()) as conn:
+            rows = conn.execute(
+                "SELECT tenant FROM reviewer_grants WHERE username = ? ORDER BY tenant",
+                (username,),
+            )
+            return [row[0] for row in rows]
+
+    def identity(self, username: str) -> Identity | None:
+        """The member's identity, or ``None`` for a user who belongs to no tenant."""
+        with closing(self._connect()) as conn:
+            row = conn.execute(
+                "SELECT tenant, role FROM members WHERE username = ?", (username,)
+            ).fetchone()
+        if row is None:
+            return None
+        return Identity(user=username, tenant=row[0], role=Role(row[1]))
+
+    def members(self, tenant: str | None = None) -> list[Identity]:
+        query = "SELECT username, tenant, role FROM members"
+        args: tuple[str, ...] = ()
+        if tenant is not None:
+            query += " WHERE tenant = ?"
+            args = (tenant,)
+        with closing(self._connect()) as conn:
+            rows = conn.execute(query + " ORDER BY tenant, username", args).fetchall()
+        return [Identity(user=u, tenant=t, role=Role(r)) for u, t, r in rows]

@@ -1,0 +1,232 @@
+"""Isolation through a real sandbox server (MLflow basic-auth + workspaces + control plane).
+
+Two banks, each with a data scientist, a compliance officer and an HKMA reviewer; every bank's
+objects are written by its data scientist, then every other user probes them with a plain
+``MlflowClient`` authenticated as themselves, in their own workspace and in the other bank's.
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import mlflow
+import pytest
+
+from sandbox.config import Settings
+from sandbox.errors import AccessDenied
+from sandbox.server import process
+from sandbox.server.client import ControlPlane, Credentials
+
+BANKS = ("bank-a", "bank-b")
+ROLES = ("data_scientist", "compliance_officer", "hkma_reviewer")
+ADMIN_PASSWORD = "admin-password-for-tests"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _user(bank: str, role: str) -> tuple[str, str]:
+    name = f"{role.replace('_', '-')}-{bank}"
+    return name, f"pw-{name}-0123456789"
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    home = tmp_path_factory.mktemp("server-home")
+    settings = Settings(home=home)
+    port = _free_port()
+    old = os.environ.get(process.ADMIN_PASSWORD_VARIABLE)
+    os.environ[process.ADMIN_PASSWORD_VARIABLE] = ADMIN_PASSWORD
+    try:
+        url = process.start(settings, port=port)
+    finally:
+        if old is None:
+            os.environ.pop(process.ADMIN_PASSWORD_VARIABLE, None)
+        else:
+            os.environ[process.ADMIN_PASSWORD_VARIABLE] = old
+    admin = ControlPlane(Credentials(url, "admin", ADMIN_PASSWORD))
+    for bank in BANKS:
+        admin.create_tenant(bank)
+        for role in ROLES:
+            name, password = _user(bank, role)
+            admin.create_user(name, password, bank, role)
+    yield url
+    process.stop(settings)
+
+
+def _client(
+    url: str, user: tuple[str, str], workspace: str, monkeypatch: pytest.MonkeyPatch
+) -> mlflow.MlflowClient:
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", user[0])
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", user[1])
+    monkeypatch.setenv("MLFLOW_WORKSPACE", workspace)
+    return mlflow.MlflowClient(url)
+
+
+@pytest.fixture(scope="module")
+def objects(server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, str]]:
+    """Each bank's experiment, run (with an artifact) and registered model."""
+    found: dict[str, dict[str, str]] = {}
+    folder = tmp_path_factory.mktemp("artifact")
+    (folder / "evidence.txt").write_text("bank evidence", encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        for bank in BANKS:
+            client = _client(server, _user(bank, "data_scientist"), bank, mp)
+            experiment_id = client.create_experiment(f"{bank}/fraud")
+            run = client.create_run(experiment_id)
+            client.log_metric(run.info.run_id, "auprc", 0.9)
+            client.log_artifact(run.info.run_id, str(folder / "evidence.txt"))
+            client.set_terminated(run.info.run_id)
+            client.create_registered_model(f"{bank}-champion")
+            found[bank] = {
+                "experiment": experiment_id,
+                "run": run.info.run_id,
+                "model": f"{bank}-champion",
+            }
+    return found
+
+
+def _operations(
+    client: mlflow.MlflowClient, target: dict[str, str], scratch: Path
+) -> dict[str, tuple[str, Callable[[], object]]]:
+    run, experiment, model = target["run"], target["experiment"], target["model"]
+    return {
+        "read experiment": ("read", lambda: client.get_experiment(experiment)),
+        "read run": ("read", lambda: client.get_run(run)),
+        "list artifacts": ("read", lambda: client.list_artifacts(run)),
+        "download artifact": (
+            "read",
+            lambda: client.download_artifacts(run, "evidence.txt", str(scratch)),
+        ),
+        "read registered model": ("read", lambda: client.get_registered_model(model)),
+        "tag run": ("write", lambda: client.set_tag(run, "probe", "x")),
+        "log metric": ("write", lambda: client.log_metric(run, "probe", 1.0)),
+        "create run": ("write", lambda: client.create_run(experiment)),
+        "rename experiment": ("write", lambda: client.rename_experiment(experiment, "renamed")),
+        "tag registered model": ("write", lambda: client.set_registered_model_tag(model, "k", "v")),
+        "delete run": ("write", lambda: client.delete_run(run)),
+    }
+
+
+def _allowed(actor_bank: str, role: str, target_bank: str, kind: str) -> bool:
+    if actor_bank != target_bank:
+        return False
+    return kind == "read" or role == "data_scientist"
+
+
+def test_isolation_matrix(
+    server: str,
+    objects: dict[str, dict[str, str]],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Every cross-bank read or write is refused; reviewers and compliance officers only read;
+    a bank's own data scientist may do everything (checked last, so deletes come at the end)."""
+    results: list[tuple[str, str, str, str, bool, bool]] = []
+    actors = [(bank, role) for bank in BANKS for role in ROLES]
+    # the owning data scientist probes last: their writes (delete) must not hide others' refusals
+    actors.sort(key=lambda a: a[1] == "data_scientist")
+    for (actor_bank, role), target_bank in itertools.product(actors, BANKS):
+        for workspace in {actor_bank, target_bank}:
+            client = _client(server, _user(actor_bank, role), workspace, monkeypatch)
+            operations = _operations(client, objects[target_bank], tmp_path)
+            for name, (kind, call) in operations.items():
+                if name == "delete run" and _allowed(actor_bank, role, target_bank, kind):
+                    continue  # keep the run for the other probes
+                try:
+                    call()
+                    done = True
+                except Exception:  # noqa: BLE001 - any refusal (403, not found) counts
+                    done = False
+                expected = _allowed(actor_bank, role, target_bank, kind) and (
+                    workspace == target_bank
+                )
+                results.append((actor_bank, role, workspace, name, expected, done))
+    wrong = [r for r in results if r[4] != r[5]]
+    assert len(results) >= 100
+    assert not wrong, "\n".join(
+        f"{bank} {role} in workspace {ws}: {op} expected {'allowed' if exp else 'refused'}"
+        for bank, role, ws, op, exp, _ in wrong
+    )
+
+
+def test_identity_comes_from_the_server_not_the_environment(
+    server: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    name, password = _user("bank-a", "data_scientist")
+    monkeypatch.setenv("SANDBOX_ROLE", "compliance_officer")
+    monkeypatch.setenv("SANDBOX_TENANT", "bank-b")
+    monkeypatch.setenv("SANDBOX_USER", "admin")
+    me = ControlPlane(Credentials(server, name, password)).whoami()
+    assert (me.user, me.tenant, me.role) == (name, "bank-a", "data_scientist")
+
+
+def test_only_the_admin_creates_banks_and_users(server: str) -> None:
+    name, password = _user("bank-a", "compliance_officer")
+    plane = ControlPlane(Credentials(server, name, password))
+    with pytest.raises(AccessDenied, match="not an administrator"):
+        plane.create_tenant("bank-c")
+    with pytest.raises(AccessDenied, match="not an administrator"):
+        plane.create_user("mallory", "mallory-password-1", "bank-a", "compliance_officer")
+
+
+def test_wrong_password_is_refused(server: str) -> None:
+    name, _ = _user("bank-a", "data_scientist")
+    with pytest.raises(AccessDenied, match="refused the credentials"):
+        ControlPlane(Credentials(server, name, "not-the-password")).whoami()
+
+
+def test_cli_whoami_and_admin_commands(server: str, tmp_path: Path) -> None:
+    env = {
+        **os.environ,
+        "MLFLOW_TRACKING_URI": server,
+        "MLFLOW_TRACKING_USERNAME": "admin",
+        "MLFLOW_TRACKING_PASSWORD": ADMIN_PASSWORD,
+        "SANDBOX_HOME": str(tmp_path),
+    }
+    sandbox = [sys.executable, "-m", "sandbox.cli"]
+    created = subprocess.run(
+        [*sandbox, "admin", "tenant", "create", "bank-c"], env=env, capture_output=True, text=True
+    )
+    assert created.returncode == 0, created.stderr
+    added = subprocess.run(
+        [
+            *sandbox,
+            "admin",
+            "user",
+            "add",
+            "dana",
+            "--tenant",
+            "bank-c",
+            "--role",
+            "validator",
+            "--password-stdin",
+        ],
+        env=env,
+        input="dana-password-0123\n",
+        capture_output=True,
+        text=True,
+    )
+    assert added.returncode == 0, added.stderr
+    assert "dana-password" not in added.stdout + added.stderr
+    me = subprocess.run(
+        [*sandbox, "whoami"],
+        env={
+            **env,
+            "MLFLOW_TRACKING_USERNAME": "dana",
+            "MLFLOW_TRACKING_PASSWORD": "dana-password-0123",
+        },
+        capture_output=True,
+        text=True,
+    )
+    assert me.returncode == 0, me.stderr
+    assert "dana: validator of bank-c" in me.stdout
