@@ -7,6 +7,7 @@ unknown keys and bad values are ConfigErrors that name the key.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal, TypeVar
 
@@ -49,8 +50,23 @@ class Settings(BaseSettings):
         return value.expanduser().resolve()
 
     @property
+    def server_url(self) -> str | None:
+        """The sandbox server's URL when the sandbox talks to one (``MLFLOW_TRACKING_URI`` or
+        ``SANDBOX_TRACKING_URI`` is an http(s) URL), else ``None`` (local store)."""
+        for uri in (self.tracking_uri, os.environ.get("MLFLOW_TRACKING_URI")):
+            if uri and uri.startswith(("http://", "https://")):
+                return uri.rstrip("/")
+        return None
+
+    @property
     def identity(self) -> Identity:
-        """The acting identity; invalid tenant or user names raise ConfigError."""
+        """The acting identity. Against a sandbox server it is what the server says for the
+        caller's MLflow credentials (``SANDBOX_TENANT`` / ``_USER`` / ``_ROLE`` grant nothing);
+        with a local store it comes from those settings. Invalid names raise ConfigError."""
+        if self.server_url is not None:
+            from sandbox.server.client import server_identity
+
+            return server_identity(self.server_url)
         try:
             return Identity(user=self.user, tenant=self.tenant, role=self.role)
         except ValidationError as exc:
@@ -64,7 +80,7 @@ class Settings(BaseSettings):
 
     @property
     def resolved_tracking_uri(self) -> str:
-        return self.tracking_uri or f"sqlite:///{self.mlruns_dir / 'mlflow.db'}"
+        return self.server_url or self.tracking_uri or f"sqlite:///{self.mlruns_dir / 'mlflow.db'}"
 
     @property
     def artifact_root(self) -> Path:

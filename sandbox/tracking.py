@@ -48,7 +48,13 @@ def configure(settings: Settings):
     """Point MLflow at the sandbox's store (creating ``mlruns/``) and return a client."""
     import mlflow
 
-    if settings.tracking_uri is None:
+    if settings.server_url is not None:
+        # Each bank's objects live in its workspace on the server; the variable also reaches
+        # child processes (demo workers, `mlflow run`). The server refuses any other workspace.
+        tenant = settings.identity.tenant
+        os.environ["MLFLOW_WORKSPACE"] = tenant
+        mlflow.set_workspace(tenant)
+    elif settings.tracking_uri is None:
         settings.mlruns_dir.mkdir(parents=True, exist_ok=True)
     mlflow.set_tracking_uri(settings.resolved_tracking_uri)
     return mlflow.MlflowClient(settings.resolved_tracking_uri)
@@ -67,11 +73,16 @@ def ensure_experiment(settings: Settings, use_case: str) -> str:
                 f"`mlflow experiments restore --experiment-id {existing.experiment_id}`"
             )
         return existing.experiment_id
-    location = settings.artifact_root / identity.tenant / use_case
+    # A server keeps artifacts itself (proxied per workspace); a local store under mlruns/.
+    location = (
+        None
+        if settings.server_url is not None
+        else (settings.artifact_root / identity.tenant / use_case).as_uri()
+    )
     try:
         return client.create_experiment(
             name,
-            artifact_location=location.as_uri(),
+            artifact_location=location,
             tags={TAG_TENANT: identity.tenant, TAG_USE_CASE: use_case},
         )
     except Exception:  # noqa: BLE001 - another process (a parallel demo worker) created it first

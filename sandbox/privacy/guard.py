@@ -37,6 +37,15 @@ _MACHINE_TOKEN = re.compile(
 )
 
 
+# Fields exempt by name (never by the shape of their value): machine configuration the platform
+# itself writes. A sandbox server's URL (http://127.0.0.1:5050) reads as an IP address.
+EXEMPT_FIELDS = frozenset({"tracking_uri"})
+
+
+def _exempt(path: str) -> bool:
+    return path.rsplit(".", 1)[-1] in EXEMPT_FIELDS
+
+
 def _leaves(payload: Any, path: str = "") -> Iterator[tuple[str, str]]:
     """(json path, string) for every string in a nested structure, keys included."""
     if isinstance(payload, Mapping):
@@ -82,7 +91,7 @@ class WriteGuard:
         items = [
             (path, text)
             for path, text in _leaves(payload)
-            if text.strip() and not _MACHINE_TOKEN.match(text.strip())
+            if text.strip() and not _MACHINE_TOKEN.match(text.strip()) and not _exempt(path)
         ]
         if not items:
             return

@@ -9,9 +9,13 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Any
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from sandbox.errors import AccessDenied, ConfigError, PrerequisiteError, SandboxError
+
+if TYPE_CHECKING:
+    from sandbox.identity import Identity
 
 API = "/api/sandbox/v1"
 
@@ -37,9 +41,10 @@ class Credentials:
     password: str
 
     @classmethod
-    def from_environment(cls) -> Credentials:
-        """MLflow's variables; a clear error naming the missing ones."""
-        url = os.environ.get("MLFLOW_TRACKING_URI", "")
+    def from_environment(cls, url: str | None = None) -> Credentials:
+        """MLflow's variables (``url`` instead of ``MLFLOW_TRACKING_URI`` when given); a clear
+        error naming the missing ones."""
+        url = url or os.environ.get("MLFLOW_TRACKING_URI", "")
         username = os.environ.get("MLFLOW_TRACKING_USERNAME", "")
         password = os.environ.get("MLFLOW_TRACKING_PASSWORD", "")
         missing = [
@@ -127,3 +132,28 @@ class ControlPlane:
 
     def grant_reviewer(self, username: str, tenant: str) -> dict[str, Any]:
         return self._call("POST", "reviewers/grant", {"username": username, "tenant": tenant})
+
+
+@lru_cache(maxsize=16)
+def _identity_for(url: str, username: str, password: str) -> ServerIdentity:
+    return ControlPlane(Credentials(url, username, password)).whoami()
+
+
+def server_identity(url: str) -> Identity:
+    """The caller's :class:`~sandbox.identity.Identity` at the server ``url``, from MLflow's
+    credential variables (asked once per process and credentials).
+
+    Raises:
+        ConfigError: credentials are missing.
+        AccessDenied: the server refuses them, or the caller is the administrator (who acts in no
+            bank: sign in as a member of one).
+    """
+    from sandbox.identity import Identity, Role
+
+    credentials = Credentials.from_environment(url)
+    me = _identity_for(credentials.url, credentials.username, credentials.password)
+    if me.tenant is None:
+        raise AccessDenied(
+            f"'{me.user}' administers the sandbox and acts in no bank; sign in as a bank's user"
+        )
+    return Identity(user=me.user, tenant=me.tenant, role=Role(me.role))

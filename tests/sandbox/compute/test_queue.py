@@ -135,11 +135,13 @@ def test_a_tenant_at_its_concurrent_jobs_limit_is_skipped(
     worker = threading.Thread(target=queue.run_next)
     worker.start()
     try:
-        _wait_for(lambda: queue.get(running).state == "running")
+        ledger = UsageLedger.for_settings(admin)
+        # the runner marks the job running, then takes its tenant's job slot (the lease)
+        _wait_for(lambda: queue.get(running).state == "running" and ledger.active_leases())
         job = queue.next_job()  # bank-a used less, but is at 1/1 running jobs
         assert job is not None and job.id == job_b
         assert "concurrent_jobs" in queue.waiting_reasons()[waiting_a]
-        leases = UsageLedger.for_settings(admin).active_leases()
+        leases = ledger.active_leases()
         assert [(lease.tenant, lease.kind) for lease in leases] == [("bank-a", "jobs")]
     finally:
         gate.touch()

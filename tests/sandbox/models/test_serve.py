@@ -78,7 +78,11 @@ def test_chat_completion_has_the_openai_shape(
     assert len(first["top_logprobs"]) == 3 and first["top_logprobs"][0]["token"] == first["token"]
     assert expected.text.startswith(first["token"])
     assert bytes(first["bytes"]).decode("utf-8") == first["token"]
-    assert first["logprob"] == pytest.approx(embedded_model.top_logprobs(FRANCE, 1)[0][1])
+    # same model, same prompt; the server's thread may run torch with another thread count,
+    # which moves float sums in the last digits
+    assert first["logprob"] == pytest.approx(
+        embedded_model.top_logprobs(FRANCE, 1)[0][1], abs=1e-4
+    )
 
 
 def test_stop_string_ends_the_completion(client: TestClient) -> None:

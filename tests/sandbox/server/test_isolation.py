@@ -8,6 +8,7 @@ objects are written by its data scientist, then every other user probes them wit
 from __future__ import annotations
 
 import itertools
+import json
 import os
 import socket
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 import mlflow
 import pytest
 
-from sandbox.config import Settings
+from sandbox.config import PROJECT_ROOT, Settings
 from sandbox.errors import AccessDenied
 from sandbox.server import process
 from sandbox.server.client import ControlPlane, Credentials
@@ -230,3 +231,67 @@ def test_cli_whoami_and_admin_commands(server: str, tmp_path: Path) -> None:
     )
     assert me.returncode == 0, me.stderr
     assert "dana: validator of bank-c" in me.stdout
+
+
+SMALL_TRANSACTIONS = [
+    "simulation.days=21",
+    "simulation.daily_volume=400",
+    "simulation.n_customers=800",
+    "test_days=7",
+    "review_capacity_per_day=10",
+    "challenger.max_iter=60",
+    "explanations.enabled=false",
+]
+
+
+def _sandbox_env(server: str, user: tuple[str, str], home: Path) -> dict[str, str]:
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SANDBOX_", "MLFLOW_TRACKING_", "MLFLOW_WORKSPACE"))
+    }
+    return {
+        **env,
+        "SANDBOX_HOME": str(home),
+        "SANDBOX_DATA_DIR": str(PROJECT_ROOT / "data"),
+        "MLFLOW_TRACKING_URI": server,
+        "MLFLOW_TRACKING_USERNAME": user[0],
+        "MLFLOW_TRACKING_PASSWORD": user[1],
+    }
+
+
+def test_a_run_lands_in_the_bank_workspace_as_the_server_user(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sandbox run` against the server: the run is in bank-a's workspace, recorded as the
+    server's user whatever SANDBOX_ROLE says, and invisible to bank-b."""
+    scientist = _user("bank-a", "data_scientist")
+    env = _sandbox_env(server, scientist, tmp_path)
+    env["SANDBOX_ROLE"] = "compliance_officer"  # grants nothing against a server
+    out_file = tmp_path / "run.json"
+    command = [sys.executable, "-m", "sandbox.cli", "run", "fraud", "--experiment", "transactions"]
+    for item in SMALL_TRANSACTIONS:
+        command += ["--set", item]
+    done = subprocess.run(
+        [*command, "--record-out", str(out_file)],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    run_id = json.loads(out_file.read_text(encoding="utf-8"))["run_id"]
+    own = _client(server, scientist, "bank-a", monkeypatch)
+    run = own.get_run(run_id)
+    assert run.info.status == "FINISHED"
+    assert run.data.tags["sandbox.user"] == scientist[0]
+    assert run.data.tags["sandbox.role"] == "data_scientist"
+    assert run.data.tags["sandbox.tenant"] == "bank-a"
+    assert {"run_record.json"} <= {a.path for a in own.list_artifacts(run_id)}
+    other = _client(server, _user("bank-b", "data_scientist"), "bank-b", monkeypatch)
+    with pytest.raises(Exception, match="403|PERMISSION|denied"):
+        other.get_run(run_id)
+    officer = _sandbox_env(server, _user("bank-a", "compliance_officer"), tmp_path)
+    refused = subprocess.run([*command], env=officer, capture_output=True, text=True, timeout=300)
+    assert refused.returncode == 5, refused.stderr[-2000:]
+    assert "may not run_experiment" in refused.stderr
