@@ -80,9 +80,7 @@ def test_chat_completion_has_the_openai_shape(
     assert bytes(first["bytes"]).decode("utf-8") == first["token"]
     # same model, same prompt; the server's thread may run torch with another thread count,
     # which moves float sums in the last digits
-    assert first["logprob"] == pytest.approx(
-        embedded_model.top_logprobs(FRANCE, 1)[0][1], abs=1e-4
-    )
+    assert first["logprob"] == pytest.approx(embedded_model.top_logprobs(FRANCE, 1)[0][1], abs=1e-4)
 
 
 def test_stop_string_ends_the_completion(client: TestClient) -> None:
