@@ -293,17 +293,23 @@ def _run_candidate(
 ) -> tuple[ModelResult, np.ndarray]:
     import mlflow
 
+    guard = WriteGuard(ctx.settings)
+    child_tags = {
+        **tracking.identity_tags(ctx.identity, exp),
+        tracking.TAG_KIND: "model",
+        tracking.TAG_MODEL_ROLE: candidate.role,
+        "mlflow.parentRunId": parent_run_id,
+        "model.name": candidate.name,
+    }
+    guard.check_mapping(
+        {**child_tags, "run_name": candidate.name, "description": candidate.description or ""},
+        "MLflow child run (name, description, tags)",
+    )
     with mlflow.start_run(
         experiment_id=experiment_id,
         run_name=candidate.name,
         nested=True,
-        tags={
-            **tracking.identity_tags(ctx.identity, exp),
-            tracking.TAG_KIND: "model",
-            tracking.TAG_MODEL_ROLE: candidate.role,
-            "mlflow.parentRunId": parent_run_id,
-            "model.name": candidate.name,
-        },
+        tags=child_tags,
         description=candidate.description,
     ) as child:
         estimator = candidate.estimator
@@ -352,6 +358,8 @@ def _run_candidate(
         ctx.progress(f"Evaluating {candidate.name}", 1, 1)
         for key, value in suite.flat_metrics(evaluations).items():
             metrics.setdefault(key, value)
+        # slice metrics are named after data values (segments, groups): guard the names too
+        guard.check_names(list(metrics), "MLflow metric names")
         mlflow.log_metrics({k: v for k, v in metrics.items() if np.isfinite(v)})
         verdicts = evaluate_thresholds(exp.thresholds, metrics, candidate.role)
         artifacts = _model_figures(

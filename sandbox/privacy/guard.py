@@ -15,7 +15,7 @@ false alarms (free text is redacted with the full analyzer before it is ever use
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from sandbox.audit import AuditLog
@@ -28,10 +28,12 @@ GUARDED_TYPES = frozenset(
     {*STRUCTURED_TYPES, EntityType.DATE_OF_BIRTH, EntityType.HK_ADDRESS, EntityType.PERSON_ZH}
 )
 _MACHINE_TOKEN = re.compile(
-    r"^(?:[0-9a-f]{8,64}"  # run ids, hashes
+    r"^(?:(?=[0-9]*[a-f])[0-9a-f]{8,64}"  # run ids, hashes (a letter in them: all-digit
+    # strings are phones, cards, accounts, FPS ids and are scanned)
     r"|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}"  # uuids
     r"|\d{4}-\d{2}-\d{2}(?:[T ][\d:.]+(?:[+-]\d{2}:\d{2}|Z| UTC)?)?"  # ISO dates / timestamps
-    r"|[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?"  # plain numbers (metric values)
+    r"|[-+]?\d{1,6}(?:\.\d+)?(?:e[-+]?\d+)?"  # short numbers (seeds, limits, rates)
+    r"|[-+]?\d*\.\d+(?:e[-+]?\d+)?"  # decimals (no identifier has a decimal point)
     r"|(?:true|false|none|null|nan))$",
     re.IGNORECASE,
 )
@@ -60,6 +62,15 @@ def _leaves(payload: Any, path: str = "") -> Iterator[tuple[str, str]]:
         yield path, payload
 
 
+def _safe_path(path: str, refused: set[str]) -> str:
+    """``path`` with every segment that holds refused text (a key that is personal data, or a
+    part of one) replaced by ``<refused>``, so an error never repeats what it refused."""
+    for text in sorted(refused, key=len, reverse=True):
+        if text in path:
+            path = path.replace(text, "<refused>")
+    return path
+
+
 class WriteGuard:
     """Refuses writes that carry personal data.
 
@@ -82,6 +93,15 @@ class WriteGuard:
         """Check params or tags: every key and string value."""
         self.check_payload(dict(values), where)
 
+    def check_names(self, names: Iterable[str], where: str) -> None:
+        """Check names built from data (metric names with slice values, run names, tags):
+        each name and each of its dot-separated parts."""
+        parts = {f"name[{i}]": name for i, name in enumerate(names)}
+        for i, name in enumerate(list(parts.values())):
+            for j, part in enumerate(name.split(".")):
+                parts[f"name[{i}].part[{j}]"] = part
+        self.check_payload(parts, where)
+
     def check_payload(self, payload: Any, where: str) -> None:
         """Check every string of a JSON-like payload (a run record, thresholds, params).
 
@@ -103,6 +123,8 @@ class WriteGuard:
         ]
         if not hits:
             return
+        refused = {text for (_, text), entities in zip(items, found, strict=True) if entities}
+        hits = [(_safe_path(path, refused), types) for path, types in hits]
         AuditLog(self.settings.audit_log_path).append(
             self.settings.identity,
             "privacy.refused",

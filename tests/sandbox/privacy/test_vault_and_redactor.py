@@ -136,7 +136,7 @@ def test_guard_accepts_machine_metadata(settings: Settings) -> None:
         {
             "run_id": "39ed78b9e16944d9a9b57002644fc37c",
             "sha256": "6894d524" * 8,
-            "expected_cost": "21973100",
+            "expected_cost": 21973100.0,  # numbers are not strings: never scanned
             "title": "Transaction fraud ranking for a daily review queue (FPS, card, transfers)",
             "operating_point": "top 50 alerts per day",
         },
