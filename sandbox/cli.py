@@ -671,7 +671,34 @@ def main() -> None:
             sys.exit(exc.exit_code)
         if type(exc).__name__ == "Abort":
             sys.exit(1)
-        raise
+        where = _log_unexpected(exc)
+        err_console.print(
+            f"[bold red]error:[/bold red] unexpected {type(exc).__name__} (a bug, please report "
+            f"it); the detail is in {where}",
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(70)
+
+
+def _log_unexpected(exc: BaseException) -> Path:
+    """Append the traceback of an unexpected error to ``<home>/logs/errors.log`` (the terminal
+    gets one line: a traceback can quote the data that was being processed)."""
+    import traceback
+    from datetime import UTC, datetime
+
+    try:
+        home = sandbox.load_settings().home
+    except SandboxError:
+        home = Path.cwd()
+    path = home / "logs" / "errors.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("a", encoding="utf-8") as log:
+        log.write(
+            f"--- {datetime.now(UTC).isoformat(timespec='seconds')} sandbox {sys.argv[1:2]}\n"
+        )
+        log.write("".join(traceback.format_exception(exc)))
+    return path
 
 
 if __name__ == "__main__":

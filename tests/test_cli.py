@@ -97,3 +97,24 @@ def test_runs_with_empty_store_says_how_to_start(settings: Settings) -> None:
 @pytest.mark.parametrize("args", [["--help"], ["run", "--help"]])
 def test_help_exits_zero(args: list[str]) -> None:
     assert _cli(*args).returncode == 0
+
+
+def test_unexpected_error_is_one_line_and_the_traceback_goes_to_the_log(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import sandbox
+    from sandbox import cli
+
+    def broken(**_: object) -> None:
+        raise RuntimeError("bug while reading customer 91234567")
+
+    monkeypatch.setattr(sandbox, "recent_runs", broken)
+    monkeypatch.setattr(sys, "argv", ["sandbox", "runs"])
+    with pytest.raises(SystemExit) as info:
+        cli.main()
+    assert info.value.code == 70
+    err = capsys.readouterr().err
+    assert "unexpected RuntimeError" in err and "Traceback" not in err
+    assert "91234567" not in err
+    log = settings.home / "logs" / "errors.log"
+    assert "Traceback" in log.read_text(encoding="utf-8")

@@ -100,10 +100,24 @@ def _server_errors(base_url: str, timeout: float) -> Iterator[None]:
             resource="requests",
         ) from None
     except openai.APIStatusError as error:
+        if 300 <= error.status_code < 400:
+            raise AccessDenied(
+                f"the model server at {base_url} redirected the request (HTTP "
+                f"{error.status_code}); the sandbox never follows redirects, which could lead off "
+                "the allowlisted endpoints: configure the server's final URL"
+            ) from None
         raise SandboxError(
             f"the model server at {base_url} failed (HTTP {error.status_code}: "
             f"{_server_message(error)}); see the server's log"
         ) from None
+
+
+def _no_redirect_client(timeout: float) -> Any:
+    """An httpx client that never follows redirects (the openai SDK's default client does, which
+    would let an allowlisted endpoint send requests, and the prompts in them, anywhere)."""
+    import httpx
+
+    return httpx.Client(follow_redirects=False, timeout=timeout)
 
 
 def _check_connection_settings(base_url: str, timeout: float, max_retries: int) -> str:
@@ -179,6 +193,7 @@ class OpenAICompatibleChatModel:
             timeout=timeout,
             max_retries=max_retries,
             use_responses_api=False,
+            http_client=_no_redirect_client(timeout),
         )
 
     @property
@@ -208,7 +223,7 @@ class OpenAICompatibleChatModel:
         url = f"{self.base_url}/models"
         headers = {"Authorization": f"Bearer {self._api_key or NO_API_KEY}"}
         try:
-            response = httpx.get(url, headers=headers, timeout=self.timeout)
+            response = httpx.get(url, headers=headers, timeout=self.timeout, follow_redirects=False)
         except httpx.TimeoutException:
             raise PrerequisiteError(
                 f"the model server at {self.base_url} did not answer within {self.timeout:g} s; "
@@ -398,6 +413,7 @@ class OpenAICompatibleEmbeddings:
             timeout=timeout,
             max_retries=max_retries,
             check_embedding_ctx_length=False,
+            http_client=_no_redirect_client(timeout),
         )
 
     @property

@@ -18,6 +18,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from sandbox.errors import AccessDenied, ConfigError, PrerequisiteError, UnknownNameError
+from sandbox.models.base import GenerationConfig
 from sandbox.models.embeddings import SentenceEmbedder
 from sandbox.models.openai_compatible import (
     UNREPORTED,
@@ -28,6 +29,7 @@ from tests.sandbox.models.conftest import ModelServer
 
 HELLO = [{"role": "user", "content": "Hello"}]
 VLLM_MODEL = "Qwen/Qwen2.5-7B-Instruct"
+REDIRECTED: list[int] = []  # requests that reached the redirect target
 
 
 def _listening_socket() -> socket.socket:
@@ -46,6 +48,17 @@ def vllm_like_url() -> Iterator[str]:
     def models() -> dict[str, Any]:
         entry = {"id": VLLM_MODEL, "object": "model", "owned_by": "vllm", "root": "/models/qwen"}
         return {"object": "list", "data": [entry]}
+
+    @app.post("/v1/chat/completions")
+    def chat() -> Any:
+        from fastapi.responses import RedirectResponse
+
+        return RedirectResponse("/elsewhere/v1/chat/completions", status_code=307)
+
+    @app.post("/elsewhere/v1/chat/completions")
+    def elsewhere() -> dict[str, Any]:
+        REDIRECTED.append(1)
+        return {}
 
     sock = _listening_socket()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning"))
@@ -175,3 +188,11 @@ def test_embeddings_equal_minilm_and_touch_only_the_server(model_server: ModelSe
     assert vectors.shape == (2, 384) and vectors.dtype == np.float32
     np.testing.assert_array_equal(vectors, SentenceEmbedder(cache_dir=None).transform(texts))
     assert contacted and set(contacted) <= {"127.0.0.1", "localhost", "::1"}, contacted
+
+
+def test_redirects_are_never_followed(vllm_like_url: str) -> None:
+    """A server that answers 307 cannot send the prompt on to another endpoint."""
+    model = OpenAICompatibleChatModel(vllm_like_url, VLLM_MODEL, max_retries=0)
+    with pytest.raises(AccessDenied, match="never follows redirects"):
+        model.generate(HELLO, GenerationConfig(max_new_tokens=4))
+    assert REDIRECTED == []
