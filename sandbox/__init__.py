@@ -190,7 +190,7 @@ def conversational_agent(
     params = load_params(exp.params_model, exp.default_config, (), label=exp.qualified_name)
     ctx = RunContext(
         identity=settings.identity,
-        cache_dir=settings.resolved_cache_dir,
+        cache_dir=settings.tenant_cache_dir,
         data_dir=settings.resolved_data_dir,
         device=select_device(settings.device),
         progress=progress or no_progress,

@@ -95,6 +95,12 @@ class Settings(BaseSettings):
         return (self.cache_dir or self.home / ".cache").expanduser().resolve()
 
     @property
+    def tenant_cache_dir(self) -> Path:
+        """Derived data of the acting tenant only (embedding and feature caches, red-team
+        regressions): ``<cache_dir>/tenants/<tenant>``. Model weights stay in ``cache_dir``."""
+        return self.resolved_cache_dir / "tenants" / self.identity.tenant
+
+    @property
     def audit_log_path(self) -> Path:
         return self.home / "audit" / "audit.jsonl"
 

@@ -178,7 +178,7 @@ def _execute(
 
     ctx = RunContext(
         identity=identity,
-        cache_dir=settings.resolved_cache_dir,
+        cache_dir=settings.tenant_cache_dir,
         data_dir=settings.resolved_data_dir,
         device=device,
         progress=progress,

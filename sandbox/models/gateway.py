@@ -257,7 +257,7 @@ class Gateway:
                 counts[key] = counts.get(key, 0) + value
         redacted = [text for text, _ in sent]
         tokens = sum(len(t) for t in redacted) // 3
-        embedder = SentenceEmbedder(cache_dir=str(self.settings.resolved_cache_dir / "embeddings"))
+        embedder = SentenceEmbedder(cache_dir=str(self.settings.tenant_cache_dir / "embeddings"))
         vectors, latency, attempts = self._call(
             tokens, lambda: embedder.transform(redacted), what="embed"
         )

@@ -245,3 +245,20 @@ def test_real_model_chat_with_hkid_and_phone(settings: Settings, embedded_availa
     assert HKID in reply.text
     audit = _audit_text(settings)
     assert HKID not in audit and PHONE not in audit
+
+
+def test_embedding_caches_are_kept_per_tenant(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One bank's cached vectors (derived from its texts) are never read by another bank."""
+    monkeypatch.setenv("SANDBOX_CACHE_DIR", str(tmp_path / "cache"))
+    banks = {}
+    for bank in ("bank-a", "bank-b"):
+        monkeypatch.setenv("SANDBOX_TENANT", bank)
+        banks[bank] = load_settings()
+        Gateway(banks[bank], "embedded").embed([f"card blocked at {bank}"])
+    a, b = (banks[bank].tenant_cache_dir for bank in ("bank-a", "bank-b"))
+    assert a != b and a.parent == b.parent
+    assert any((a / "embeddings").iterdir()) and any((b / "embeddings").iterdir())
+    shared = tmp_path / "cache" / "embeddings"
+    assert not shared.exists(), "embeddings must not land in the shared cache"
