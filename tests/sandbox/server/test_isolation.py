@@ -23,6 +23,7 @@ from sandbox.config import PROJECT_ROOT, Settings
 from sandbox.errors import AccessDenied
 from sandbox.server import process
 from sandbox.server.client import ControlPlane, Credentials
+from tests.use_cases.fraud.test_fraud_runs import SMALL_TRANSACTIONS
 
 BANKS = ("bank-a", "bank-b")
 ROLES = ("data_scientist", "compliance_officer", "hkma_reviewer")
@@ -231,17 +232,6 @@ def test_cli_whoami_and_admin_commands(server: str, tmp_path: Path) -> None:
     )
     assert me.returncode == 0, me.stderr
     assert "dana: validator of bank-c" in me.stdout
-
-
-SMALL_TRANSACTIONS = [
-    "simulation.days=21",
-    "simulation.daily_volume=400",
-    "simulation.n_customers=800",
-    "test_days=7",
-    "review_capacity_per_day=10",
-    "challenger.max_iter=60",
-    "explanations.enabled=false",
-]
 
 
 def _sandbox_env(server: str, user: tuple[str, str], home: Path) -> dict[str, str]:
