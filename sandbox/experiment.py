@@ -289,6 +289,9 @@ class Experiment:
     ) = None
     """Optional use-case evaluations of a fitted candidate (e.g. LLM-written alert explanations
     scored for faithfulness); they join the standard ones in the RunRecord and the report."""
+    token_estimate: Callable[[Any], int] | None = None
+    """Gateway tokens (prompt + completion) a run with these parameters needs, roughly, from a
+    measured run; the runner checks the tenant's daily quota for it before any work starts."""
     task: TaskKind = TaskKind.BINARY
     wording: Wording = field(default_factory=Wording)
     robustness_lexicon: Lexicon | None = None

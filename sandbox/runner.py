@@ -97,6 +97,17 @@ def run_experiment(
         overrides,
         label=exp.qualified_name,
     )
+    if exp.token_estimate is not None:
+        # fail now, naming the need, rather than after minutes of training
+        from sandbox.compute.quotas import load_quotas
+        from sandbox.compute.usage import UsageLedger
+
+        UsageLedger.for_settings(settings).check(
+            identity.tenant,
+            "tokens",
+            needed=float(exp.token_estimate(params)),
+            limit=load_quotas(settings).for_tenant(identity.tenant).tokens_per_day,
+        )
     device = select_device(settings.device)
     audit = AuditLog(settings.audit_log_path)
     experiment_id = tracking.ensure_experiment(settings, exp.use_case)

@@ -34,6 +34,7 @@ import gc
 import json
 import os
 import platform
+import secrets
 import sys
 import tempfile
 import time
@@ -271,7 +272,7 @@ def measure_chat(
 
 
 def measure_embeddings(
-    plan: Plan, device: str, server_url: str, console: Console
+    plan: Plan, device: str, server_url: str, console: Console, api_key: str | None = None
 ) -> tuple[dict[str, EmbeddingSamples], dict[str, Any]]:
     """Sentences/s of MiniLM in-process at batch 1 and 64 and through the server.
 
@@ -286,7 +287,7 @@ def measure_embeddings(
 
     texts = sentences(_EMBEDDING_WARMUP + plan.sentences_per_pass * plan.embedding_passes)
     warmup, rest = texts[:_EMBEDDING_WARMUP], texts[_EMBEDDING_WARMUP:]
-    remote = OpenAICompatibleEmbeddings(server_url)
+    remote = OpenAICompatibleEmbeddings(server_url, api_key=api_key)
     embedders: dict[str, Callable[[list[str]], Any]] = {
         EMBEDDING_BASELINE: SentenceEmbedder(cache_dir=None, batch_size=1, device=device).transform,
         "minilm-batch-64": SentenceEmbedder(cache_dir=None, batch_size=64, device=device).transform,
@@ -377,6 +378,7 @@ def run(plan: Plan, device: str, cache_dir: Path, console: Console) -> dict[str,
             "SANDBOX_CACHE_DIR": str(server_cache),
             "HF_HUB_OFFLINE": "1",
             "TRANSFORMERS_OFFLINE": "1",
+            "SANDBOX_MODEL_SERVER_KEY": secrets.token_urlsafe(16),
         }
         options = ["--device", device]
         if device == "cuda":
@@ -385,7 +387,12 @@ def run(plan: Plan, device: str, cache_dir: Path, console: Console) -> dict[str,
             lambda: stack.enter_context(model_server_process(*options, env=env))
         )
         loads["openai-compatible"] = {"load_s": round(seconds, 3), "loads_in": "child process"}
-        remote = OpenAICompatibleChatModel(server.base_url, server.model_id, timeout=300.0)
+        remote = OpenAICompatibleChatModel(
+            server.base_url,
+            server.model_id,
+            timeout=300.0,
+            api_key=env["SANDBOX_MODEL_SERVER_KEY"],
+        )
 
         subjects = {
             "embedded": chat_subject("embedded", embedded, "cpu"),
@@ -399,7 +406,9 @@ def run(plan: Plan, device: str, cache_dir: Path, console: Console) -> dict[str,
         for name, seconds in first_calls.items():
             loads[name]["first_calls_s"] = round(seconds, 3)
         console.print(f"  chat total: {time.perf_counter() - start:.1f} s", highlight=False)
-        methods, embedding_facts = measure_embeddings(plan, device, server.base_url, console)
+        methods, embedding_facts = measure_embeddings(
+            plan, device, server.base_url, console, env["SANDBOX_MODEL_SERVER_KEY"]
+        )
 
     chat = summarise_providers(
         samples,

@@ -250,6 +250,7 @@ def create_app(
     model_id: str,
     embedder: SentenceEmbedder | None = None,
     api_key: str | None = None,
+    on_call: Callable[[str, dict[str, Any]], None] | None = None,
 ) -> FastAPI:
     """Build the OpenAI-compatible app serving ``model`` as ``model_id``.
 
@@ -260,6 +261,8 @@ def create_app(
             ``None`` answers that endpoint with 404.
         api_key: When set, ``/v1`` routes need ``Authorization: Bearer <api_key>``; ``/health``
             never does.
+        on_call: Called after each answered chat or embedding call with the route and its
+            counts (model, messages, tokens; never the text), e.g. to append an audit entry.
 
     Returns:
         A FastAPI app; model calls run one at a time in a worker thread.
@@ -390,6 +393,16 @@ def create_app(
             return result, top
 
         result, top = await run_in_threadpool(run)
+        if on_call is not None:
+            on_call(
+                "chat.completions",
+                {
+                    "model": model_id,
+                    "messages": len(messages),
+                    "prompt_tokens": result.prompt_tokens,
+                    "completion_tokens": result.completion_tokens,
+                },
+            )
         return _chat_completion(model_id, result, config, top, top_n)
 
     @app.post("/v1/embeddings", dependencies=[Depends(check_key)])
@@ -414,6 +427,8 @@ def create_app(
             return vectors, tokens
 
         vectors, tokens = await run_in_threadpool(run)
+        if on_call is not None:
+            on_call("embeddings", {"model": MINILM_ID, "texts": len(texts), "tokens": tokens})
         data = []
         for index, vector in enumerate(vectors):
             if body.encoding_format == "base64":
@@ -487,6 +502,7 @@ def serve(
     embedder: SentenceEmbedder | None = None,
     api_key: str | None = None,
     on_ready: Callable[[str], None] | None = None,
+    on_call: Callable[[str, dict[str, Any]], None] | None = None,
 ) -> None:
     """Serve ``model`` over the OpenAI API on a loopback address until interrupted.
 
@@ -499,6 +515,7 @@ def serve(
         api_key: Bearer key the ``/v1`` routes require, or ``None`` for none.
         on_ready: Called with the base URL (``http://127.0.0.1:PORT/v1``) once the port is
             bound; requests arriving from then on are answered.
+        on_call: See :func:`create_app`.
 
     Raises:
         AccessDenied: ``host`` is not a loopback address.
@@ -507,7 +524,7 @@ def serve(
     import uvicorn
 
     sock = _bind_loopback(host, port)
-    app = create_app(model, model_id=model_id, embedder=embedder, api_key=api_key)
+    app = create_app(model, model_id=model_id, embedder=embedder, api_key=api_key, on_call=on_call)
     config = uvicorn.Config(app, log_config=_log_config(), access_log=False, log_level="info")
     bound_port = sock.getsockname()[1]
     url_host = f"[{host}]" if ":" in host else host

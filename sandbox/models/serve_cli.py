@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import queue
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -22,6 +23,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
+from sandbox.audit import AuditLog
 from sandbox.errors import ConfigError, PrerequisiteError, SandboxError, UnknownNameError
 
 if TYPE_CHECKING:
@@ -36,6 +38,7 @@ __all__ = [
 ]
 
 SERVABLE_PROVIDERS = ("embedded", "hf-local")
+DEFAULT_KEY_ENV = "SANDBOX_MODEL_SERVER_KEY"
 """Providers ``serve-model`` can serve (``openai-compatible`` is already a server)."""
 
 
@@ -51,12 +54,17 @@ def serve_model(
     ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port; 0 picks a free one")] = 8000,
     api_key_env: Annotated[
-        str | None,
+        str,
         typer.Option(
             "--api-key-env",
-            help="Name of an environment variable holding the bearer key clients must send",
+            help="Environment variable holding the bearer key clients must send; when it is "
+            "unset a key is generated and written (0600) to <home>/model-server/api.key",
         ),
-    ] = None,
+    ] = DEFAULT_KEY_ENV,
+    no_api_key: Annotated[
+        bool,
+        typer.Option("--no-api-key", help="Serve without a key (any local process may call it)"),
+    ] = False,
     embeddings: Annotated[
         bool,
         typer.Option("--embeddings/--no-embeddings", help="Also serve MiniLM at /v1/embeddings"),
@@ -88,9 +96,10 @@ def serve_model(
             "the embedded model runs on the CPU; serve a GPU model with --model hf-local "
             "--path DIR --device cuda"
         )
-    api_key = _read_api_key(api_key_env)
     resolved_device = select_device(device)  # ConfigError / PrerequisiteError on a bad choice
     settings = load_settings()
+    identity = settings.identity
+    api_key = None if no_api_key else _api_key(api_key_env, settings.home)
 
     what = f"{model} chat model" + (" and MiniLM embeddings" if embeddings else "")
     typer.echo(f"loading {what} ...")
@@ -112,20 +121,35 @@ def serve_model(
         api_key=api_key,
         on_ready=lambda url: typer.echo(
             f"serving {served_id} on {url} (OpenAI-compatible; Ctrl-C stops)"
+            + ("; no API key" if api_key is None else "")
+        ),
+        on_call=lambda route, counts: AuditLog(settings.audit_log_path).append(
+            identity, "model_server.call", route, counts
         ),
     )
 
 
-def _read_api_key(env_name: str | None) -> str | None:
-    if env_name is None:
-        return None
+def _api_key(env_name: str, home: Path) -> str:
+    """The key in ``env_name``; for the default variable left unset, a generated key kept in
+    ``<home>/model-server/api.key`` (0600), reused on later starts."""
     key = os.environ.get(env_name, "").strip()
-    if not key:
+    if key:
+        return key
+    if env_name != DEFAULT_KEY_ENV:
         raise ConfigError(
             f"--api-key-env names {env_name}, which is not set or empty; export the key in "
-            f"{env_name} or leave out --api-key-env"
+            f"{env_name}, or leave out --api-key-env to use a generated one"
         )
-    return key
+    path = home / "model-server" / "api.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(secrets.token_urlsafe(32))
+        os.replace(tmp, path)
+    typer.echo(f"API key (clients send 'Authorization: Bearer <key>'): in {path}")
+    return path.read_text(encoding="utf-8").strip()
 
 
 def _load_chat_model(

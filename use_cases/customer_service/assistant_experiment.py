@@ -380,6 +380,9 @@ def assistant() -> Experiment:
         ),
         default_config=HERE / "configs" / "assistant.yaml",
         extra_evaluations=red_team_evaluations,
+        # measured: ~76,000 gateway tokens (MiniLM + SmolLM2) for the 712 scenarios, generated
+        # answers and two red-team rounds: about 107 a scenario
+        token_estimate=lambda p: 120 * (p.scenario_sample or 712),
         agent=deployable_agent,
         wording=Wording(
             positive="scenario",

@@ -526,6 +526,13 @@ def scam_messages() -> Experiment:
         candidates=candidates,
         score=score,
         thresholds=load_thresholds(HERE / "thresholds" / "scam_messages.yaml"),
+        # measured in a demo run: 150,784 gateway tokens for the default LLM budget (about 500
+        # a scored message, ~25 calls per occlusion-explained decision); 600 leaves a margin
+        token_estimate=lambda p: (
+            (p.llm.sample + p.llm.robustness_limit + 25 * p.llm.explain_rows) * 600
+            if p.llm.enabled
+            else 0
+        ),
         key_metrics=(
             "f1",
             "auprc",

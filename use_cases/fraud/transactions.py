@@ -414,6 +414,10 @@ def transactions() -> Experiment:
         operating_threshold=lambda params: None,
         flag=flag_top_per_day,
         extra_evaluations=alert_explanations,
+        # measured: 1,973 gateway tokens for the 6 CPU explanations (prompt ~230 + answer)
+        token_estimate=lambda p: (
+            p.explanations.max_alerts(False) * (300 + p.explanations.max_new_tokens)
+        ),
         operating_point=lambda params: f"top {params.review_capacity_per_day} alerts per day",
         default_config=HERE / "configs" / "transactions.yaml",
         wording=Wording(

@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
-from sandbox.config import PROJECT_ROOT
+from sandbox.config import PROJECT_ROOT, Settings
 from sandbox.errors import AccessDenied, ConfigError, PrerequisiteError, UnknownNameError
 from sandbox.models.base import GenerationConfig
 from sandbox.models.embedded import EmbeddedChatModel
@@ -256,3 +256,32 @@ def test_embeddings_are_minilm_vectors(model_server: ModelServer) -> None:
     np.testing.assert_array_equal(served, SentenceEmbedder(cache_dir=None).transform(texts))
     assert [item["index"] for item in body["data"]] == [0, 1, 2]
     assert body["usage"]["prompt_tokens"] > 0
+
+
+def test_each_answered_call_is_reported_without_its_text(
+    embedded_model: EmbeddedChatModel,
+) -> None:
+    calls: list[tuple[str, dict[str, Any]]] = []
+    audited = TestClient(
+        create_app(embedded_model, model_id=MODEL_ID, on_call=lambda r, c: calls.append((r, c)))
+    )
+    secret = "My HKID is A123456(7)"
+    chat(audited, messages=[{"role": "user", "content": secret}], max_tokens=2, temperature=0)
+    chat(audited, messages=[{"role": "bot", "content": secret}])  # refused: not reported
+    assert [route for route, _ in calls] == ["chat.completions"]
+    counts = calls[0][1]
+    assert counts["model"] == MODEL_ID and counts["completion_tokens"] == 2
+    assert "A123456" not in repr(calls)
+
+
+def test_cli_generates_a_private_key_when_none_is_given(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from sandbox.models.serve_cli import DEFAULT_KEY_ENV, _api_key
+
+    monkeypatch.delenv(DEFAULT_KEY_ENV, raising=False)
+    key = _api_key(DEFAULT_KEY_ENV, settings.home)
+    path = settings.home / "model-server" / "api.key"
+    assert len(key) >= 32 and path.read_text(encoding="utf-8") == key
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert _api_key(DEFAULT_KEY_ENV, settings.home) == key  # reused on a later start

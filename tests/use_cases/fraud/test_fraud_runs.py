@@ -15,7 +15,7 @@ import pytest
 
 import sandbox
 from sandbox.config import PROJECT_ROOT, Settings
-from sandbox.errors import ConfigError
+from sandbox.errors import ConfigError, QuotaExceeded
 
 SMALL_TRANSACTIONS = [
     "simulation.days=21",
@@ -274,3 +274,17 @@ def test_mlflow_run_cli_lands_in_the_sandbox_store(settings: Settings) -> None:
         ).read_text()
     )
     assert record["experiment"] == "transactions"
+
+
+def test_a_run_that_would_pass_the_token_quota_is_refused_before_any_work(
+    settings: Settings,
+) -> None:
+    """The scam experiment's LLM needs ~180,000 gateway tokens: with 1,000 left for the day
+    the run stops at once, naming what it needs, instead of after minutes of training."""
+    quotas = settings.home / "config" / "quotas.yaml"
+    quotas.parent.mkdir(parents=True, exist_ok=True)
+    quotas.write_text("default:\n  tokens_per_day: 1000\n", encoding="utf-8")
+    with pytest.raises(QuotaExceeded, match=r"this needs 183,600 more"):
+        sandbox.run_experiment("fraud", "scam_messages")
+    client = _client(settings)
+    assert client.get_experiment_by_name("test-bank/fraud") is None  # nothing was started
