@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sandbox.audit import AuditEntry, AuditLog
+from sandbox.audit import AuditEntry, AuditHead, AuditLog, open_audit
 from sandbox.config import Settings, load_params, load_settings
 from sandbox.conversation import (
     AgentAction,
@@ -86,19 +86,32 @@ def artifact_path(run_id: str, path: str, settings: Settings | None = None) -> P
     return tracking.download_artifact(settings, run_id, path)
 
 
-def verify_audit_log(settings: Settings | None = None) -> tuple[Path, int]:
-    """Verify the audit log's hash chain; returns its path and entry count."""
+def verify_audit_log(settings: Settings | None = None) -> tuple[str, int, AuditHead | None]:
+    """Verify the audit log (keyed chain and anchored head): where it is, how many entries, and
+    its head. Raises ``AuditIntegrityError`` naming what is wrong."""
     settings = settings or load_settings()
     settings.identity.require(Action.VERIFY_AUDIT)
-    log = AuditLog(settings.audit_log_path)
-    return log.path, log.verify()
+    log = open_audit(settings)
+    count = log.verify()
+    return log.location, count, log.head()
 
 
 def audit_entries(settings: Settings | None = None) -> list[AuditEntry]:
-    """Every audit entry, oldest first."""
+    """The audit entries of the caller's tenant, oldest first (the server decides what a user
+    may see: an HKMA reviewer's granted tenants, everything for the administrator)."""
     settings = settings or load_settings()
-    settings.identity.require(Action.VERIFY_AUDIT)
-    return list(AuditLog(settings.audit_log_path).entries())
+    identity = settings.identity
+    identity.require(Action.VERIFY_AUDIT)
+    log = open_audit(settings)
+    if settings.server_url is not None:
+        return list(log.entries())
+    return list(log.entries(None if identity.role is Role.ADMIN else identity.tenant))
+
+
+def audit_head(settings: Settings | None = None) -> AuditHead | None:
+    """The audit log's anchored head (``None`` before the first entry)."""
+    settings = settings or load_settings()
+    return open_audit(settings).head()
 
 
 def build_report(run_id: str, *, compare: str | None = None, fmt: str = "both", settings=None):
@@ -251,6 +264,7 @@ __all__ = [
     "read_conversations",
     "write_replies",
     "AuditEntry",
+    "AuditHead",
     "AuditIntegrityError",
     "AuditLog",
     "Candidate",
@@ -284,6 +298,7 @@ __all__ = [
     "WorkflowError",
     "artifact_path",
     "audit_entries",
+    "audit_head",
     "build_report",
     "review_status",
     "review_step",

@@ -454,14 +454,16 @@ def _print_findings(records: list[sandbox.RunRecord]) -> None:
 
 @audit_app.command("verify")
 def audit_verify() -> None:
-    """Recompute the audit log's hash chain; fails if any entry was altered."""
-    path, count = sandbox.verify_audit_log()
-    console.print(f"[green]audit log intact[/green]: {count} entries in {path}")
+    """Recompute the audit log's keyed chain and check its anchored head; fails if any entry was
+    altered, removed, reordered, cut from the end, or the log was rewritten."""
+    location, count, head = sandbox.verify_audit_log()
+    anchored = f"; head {head.short}" if head else ""
+    console.print(f"[green]audit log intact[/green]: {count} entries in {location}{anchored}")
 
 
 @audit_app.command("show")
 def audit_show(limit: Annotated[int, typer.Option(help="Last N entries")] = 20) -> None:
-    """Show the most recent audit entries."""
+    """Show the most recent audit entries of your bank."""
     entries = sandbox.audit_entries()[-limit:]
     table = Table(title=f"Audit log (last {len(entries)})")
     for column in ("seq", "time (UTC)", "tenant", "user", "role", "action", "target"):

@@ -24,7 +24,7 @@ from sandbox.evaluation.tiering import RiskFacts, RiskTier
 from sandbox.identity import Identity
 from sandbox.tasks import TaskKind
 
-RUN_RECORD_SCHEMA_VERSION = "1.2"
+RUN_RECORD_SCHEMA_VERSION = "1.3"
 
 
 class Wording(BaseModel):
@@ -346,6 +346,9 @@ class ModelResult(BaseModel):
     description: str
     run_id: str
     model_uri: str
+    model_sha256: str = ""
+    """sha256 of the logged model's files (``tracking.tree_sha256``), checked before the model is
+    registered; empty in records older than schema 1.3."""
     provenance: list[ModelProvenance]
     operating_threshold: float | None
     operating_point: str

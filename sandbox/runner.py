@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sandbox import tracking
-from sandbox.audit import AuditLog
+from sandbox.audit import open_audit
 from sandbox.compute import select_device
 from sandbox.config import PROJECT_ROOT, Settings, load_params, load_settings
 from sandbox.errors import PrerequisiteError, SandboxError
@@ -109,7 +109,7 @@ def run_experiment(
             limit=load_quotas(settings).for_tenant(identity.tenant).tokens_per_day,
         )
     device = select_device(settings.device)
-    audit = AuditLog(settings.audit_log_path)
+    audit = open_audit(settings)
     experiment_id = tracking.ensure_experiment(settings, exp.use_case)
     reused_run_id = tracking.run_id_from_mlflow_project(settings, exp.use_case)
 
@@ -133,7 +133,7 @@ def run_experiment(
     # runs start, or each child would reopen the MLflow Project's run instead of a new one.
     project_run_env = os.environ.pop("MLFLOW_RUN_ID", None)
     try:
-        record = _execute(
+        record, record_sha256 = _execute(
             exp, params, settings, device, run_id, experiment_id, started, t0, progress
         )
     except BaseException as exc:
@@ -156,6 +156,7 @@ def run_experiment(
         run_id,
         {
             "experiment": exp.qualified_name,
+            "run_record_sha256": record_sha256,
             "models": [m.role for m in record.models],
             "findings": len(record.findings),
             "key_metrics": {
@@ -176,7 +177,7 @@ def _execute(
     started: datetime,
     t0: float,
     progress: ProgressCallback,
-) -> RunRecord:
+) -> tuple[RunRecord, str]:
     import mlflow
 
     identity = settings.identity
@@ -289,8 +290,8 @@ def _execute(
     )
     if record.risk_tier is not None:
         mlflow.set_tag("risk_tier", record.risk_tier.tier.value)
-    _log_json(record.model_dump(mode="json"), "run_record.json", guard)
-    return record
+    logged = _log_json(record.model_dump(mode="json"), "run_record.json", guard)
+    return record, logged.sha256
 
 
 def _run_candidate(
@@ -407,6 +408,7 @@ def _run_candidate(
             description=candidate.description,
             run_id=child.info.run_id,
             model_uri=model_uri,
+            model_sha256=tracking.model_sha256(ctx.settings, model_uri),
             provenance=candidate.provenance,
             operating_threshold=threshold,
             operating_point=operating_point,

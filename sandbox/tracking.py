@@ -255,3 +255,38 @@ class SandboxExperimentProvider:
         if use_case is None:  # pragma: no cover - MLflow calls in_context first
             raise PrerequisiteError("not inside `mlflow run use_cases/<name>`")
         return ensure_experiment(load_settings(), use_case)
+
+
+def tree_sha256(path: Path) -> str:
+    """One sha256 over a file, or over a folder's files (relative path and content hash of each,
+    in sorted order), so any changed, added or removed file changes it."""
+    import hashlib
+
+    from sandbox.datasets import sha256_file
+
+    path = Path(path)
+    if path.is_file():
+        return sha256_file(path)
+    digest = hashlib.sha256()
+    for file in sorted(p for p in path.rglob("*") if p.is_file()):
+        digest.update(f"{file.relative_to(path).as_posix()}\0{sha256_file(file)}\n".encode())
+    return digest.hexdigest()
+
+
+def model_sha256(settings: Settings, model_uri: str) -> str:
+    """The sha256 of a logged model's files as stored now (see :func:`tree_sha256`).
+
+    Raises:
+        UnknownNameError: the model cannot be read.
+    """
+    import tempfile
+
+    import mlflow
+
+    configure(settings)
+    with tempfile.TemporaryDirectory(prefix="sandbox-model-") as tmp:
+        try:
+            local = mlflow.artifacts.download_artifacts(artifact_uri=model_uri, dst_path=tmp)
+        except Exception:
+            raise UnknownNameError(f"cannot read the model files at {model_uri}") from None
+        return tree_sha256(Path(local))

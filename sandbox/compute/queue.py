@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sandbox.audit import AuditLog
+from sandbox.audit import open_audit
 from sandbox.compute._process import process_alive, process_start
 from sandbox.compute._sqlite import connect, init_schema
 from sandbox.compute.devices import cuda_device_count, physical_device_ids
@@ -129,7 +129,7 @@ class JobQueue:
         self.settings = settings
         self.path = usage_db_path(settings)
         self.ledger = UsageLedger.for_settings(settings)
-        self.audit = AuditLog(settings.audit_log_path)
+        self.audit = open_audit(settings)
         self.logs_dir = settings.home / "usage" / "jobs"
         self._device_count = device_count
         init_schema(self.path, _SCHEMA)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from sandbox.audit import AuditLog
+from sandbox.audit import open_audit
 from sandbox.compute.quotas import require_tenant_name
 from sandbox.config import Settings
 from sandbox.errors import AccessDenied, ConfigError, PrerequisiteError
@@ -112,7 +112,7 @@ def submit_ray_job(
         raise PrerequisiteError(f"the Ray cluster at {url} refused the job: {exc}") from None
     if settings is not None:
         program, args_sha = _fingerprint(entrypoint)
-        AuditLog(settings.audit_log_path).append(
+        open_audit(settings).append(
             settings.identity,
             "ray_job.submitted",
             f"ray:{submission_id}",

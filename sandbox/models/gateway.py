@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from sandbox.audit import AuditLog
+from sandbox.audit import open_audit
 from sandbox.config import Settings
 from sandbox.errors import ConfigError, PrerequisiteError, SandboxError
 from sandbox.identity import Action
@@ -132,7 +132,7 @@ class Gateway:
             self.model_name, self.model = model or chat_model.card.name, chat_model
         self.quota = load_quota(settings, self.identity.tenant)
         self.ledger = UsageLedger.for_settings(settings)
-        self.audit = AuditLog(settings.audit_log_path)
+        self.audit = open_audit(settings)
         self._redactor: Any = None
         self._redaction_cache: dict[str, tuple[str, dict[str, int]]] = {}
         self._lock = threading.Lock()

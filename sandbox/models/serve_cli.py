@@ -23,7 +23,7 @@ from typing import IO, TYPE_CHECKING, Annotated
 
 import typer
 
-from sandbox.audit import AuditLog
+from sandbox.audit import open_audit
 from sandbox.errors import ConfigError, PrerequisiteError, SandboxError, UnknownNameError
 
 if TYPE_CHECKING:
@@ -123,7 +123,7 @@ def serve_model(
             f"serving {served_id} on {url} (OpenAI-compatible; Ctrl-C stops)"
             + ("; no API key" if api_key is None else "")
         ),
-        on_call=lambda route, counts: AuditLog(settings.audit_log_path).append(
+        on_call=lambda route, counts: open_audit(settings).append(
             identity, "model_server.call", route, counts
         ),
     )

@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
-from sandbox.audit import AuditLog
+from sandbox.audit import open_audit
 from sandbox.config import Settings
 from sandbox.errors import PrivacyViolation
 from sandbox.privacy.analyzer import PiiAnalyzer
@@ -125,7 +125,7 @@ class WriteGuard:
             return
         refused = {text for (_, text), entities in zip(items, found, strict=True) if entities}
         hits = [(_safe_path(path, refused), types) for path, types in hits]
-        AuditLog(self.settings.audit_log_path).append(
+        open_audit(self.settings).append(
             self.settings.identity,
             "privacy.refused",
             where,

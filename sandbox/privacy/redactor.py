@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 
-from sandbox.audit import AuditLog
+from sandbox.audit import open_audit
 from sandbox.config import Settings, load_settings
 from sandbox.errors import ConfigError
 from sandbox.identity import Action
@@ -90,7 +90,7 @@ class Redactor:
         self.identity.require(Action.REDACT)
         self.analyzer = analyzer or PiiAnalyzer()
         self.vault = Vault(self.settings)
-        self.audit = AuditLog(self.settings.audit_log_path)
+        self.audit = open_audit(self.settings)
 
     def redact(self, text: str, source: str = "api") -> Redaction:
         """Redact one text (audited)."""

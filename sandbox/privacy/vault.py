@@ -18,7 +18,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
-from sandbox.audit import AuditLog
+from sandbox.audit import open_audit
 from sandbox.config import Settings
 from sandbox.errors import AccessDenied, ConfigError, DataError
 from sandbox.identity import Action, Identity
@@ -165,7 +165,7 @@ class Vault:
         """
         from cryptography.fernet import Fernet, InvalidToken
 
-        audit = AuditLog(self.settings.audit_log_path)
+        audit = open_audit(self.settings)
         details = {"token": token, "vault_tenant": self.tenant}
         try:
             identity.require(Action.REIDENTIFY)

@@ -12,6 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sandbox import tracking
+from sandbox.audit import open_audit
 from sandbox.config import Settings, load_settings
 from sandbox.errors import PrerequisiteError, SandboxError
 from sandbox.identity import Action
@@ -83,6 +84,7 @@ def build_report(
             section=SECTIONS[15],
             generated_at=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
             generated_by=settings.identity,
+            audit_head=open_audit(settings).head(),
         )
     )
     WriteGuard(settings).check_payload(visible_text(document), f"report of run {record.run_id}")

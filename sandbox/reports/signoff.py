@@ -21,9 +21,9 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox import tracking
-from sandbox.audit import AuditLog
+from sandbox.audit import open_audit
 from sandbox.config import Settings, load_settings
-from sandbox.errors import AccessDenied, ConfigError, WorkflowError
+from sandbox.errors import AccessDenied, AuditIntegrityError, ConfigError, WorkflowError
 from sandbox.experiment import RunRecord
 from sandbox.identity import Action, Role
 from sandbox.reports.body import body_of, load_record, render_body, report_dir, sha256_text
@@ -59,6 +59,8 @@ class Step(BaseModel):
     comment: str
     run_sha256: str
     body_sha256: str
+    audit_head: str = ""
+    """The audit log's head ``seq:hash`` the signer acted on (the step's own entry follows it)."""
 
 
 class Review(BaseModel):
@@ -243,12 +245,16 @@ def apply_review_step(
             f"'{identity.user}' developed run {record.run_id} and may not {action} it: validation "
             "must be independent of development (HKMA-AI-2)"
         )
-    if action == "validate":
-        submitter = next((s.user for s in reversed(review.steps) if s.action == "submit"), None)
-        if identity.user == submitter:
+    if action in ("validate", "approve", "reject"):
+        # Each step of one sign-off cycle (from the last submit) needs a different person.
+        last_submit = max(
+            (i for i, s in enumerate(review.steps) if s.action == "submit"), default=0
+        )
+        taken = next((s for s in review.steps[last_submit:] if s.user == identity.user), None)
+        if taken is not None:
             raise WorkflowError(
-                f"'{identity.user}' submitted run {record.run_id} and may not "
-                "validate it (HKMA-AI-2)"
+                f"'{identity.user}' already took the '{taken.action}' step of run {record.run_id} "
+                f"and may not {action} it: each sign-off step needs a different person (HKMA-AI-2)"
             )
 
     if action == "submit":
@@ -279,8 +285,11 @@ def apply_review_step(
             )
 
     now = datetime.now(UTC).isoformat(timespec="seconds")
+    audit = open_audit(settings)
+    head = audit.head()
     review.steps.append(
         Step(
+            audit_head="" if head is None else f"{head.seq}:{head.hash}",
             action=action,  # type: ignore[arg-type]
             user=identity.user,
             role=identity.role.value,
@@ -301,7 +310,7 @@ def apply_review_step(
     client.set_tag(record.run_id, f"signoff.{action}.comment", comment.strip()[:4000])
     client.set_tag(record.run_id, "signoff.run_sha256", review.run_sha256)
     client.set_tag(record.run_id, "signoff.body_sha256", review.body_sha256)
-    AuditLog(settings.audit_log_path).append(
+    audit.append(
         identity,
         f"review.{action}",
         record.run_id,
@@ -323,6 +332,17 @@ def _promote(settings: Settings, record: RunRecord, review: Review) -> None:
 
     client = tracking.configure(settings)
     model = record.model(review.model_role)
+    if not model.model_sha256:
+        raise WorkflowError(
+            f"the run record of {record.run_id} holds no hash of the {model.role} model's files "
+            "(recorded since schema 1.3); rerun the experiment before approving it"
+        )
+    stored = tracking.model_sha256(settings, model.model_uri)
+    if stored != model.model_sha256:
+        raise AuditIntegrityError(
+            f"the {model.role} model's files of run {record.run_id} changed since the run "
+            f"(sha256 {stored[:16]}…, recorded {model.model_sha256[:16]}…); it is not registered"
+        )
     name = registered_model_name(record)
     version = mlflow.register_model(
         model.model_uri,
@@ -333,6 +353,7 @@ def _promote(settings: Settings, record: RunRecord, review: Review) -> None:
             "signoff.approved_by": settings.identity.user,
             "signoff.run_sha256": review.run_sha256,
             "signoff.body_sha256": review.body_sha256,
+            "sandbox.model_sha256": model.model_sha256,
         },
     )
     client.set_registered_model_alias(name, CHAMPION_ALIAS, version.version)

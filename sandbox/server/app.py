@@ -19,8 +19,9 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from sandbox.identity import Role
-from sandbox.server.control import ControlStore
+from sandbox.audit import AuditLog
+from sandbox.identity import Identity, Role
+from sandbox.server.control import ControlAnchor, ControlStore
 
 API = "/api/sandbox/v1"
 
@@ -43,14 +44,29 @@ class RouteError(Exception):
         self.status = status
 
 
-@cache
-def control_store() -> ControlStore:
+def _server_home() -> Path:
     home = os.environ.get("SANDBOX_SERVER_HOME")
     if not home:
         raise RuntimeError(
             "SANDBOX_SERVER_HOME is not set; start the server with `sandbox server start`"
         )
-    return ControlStore(Path(home) / "control.db")
+    return Path(home)
+
+
+@cache
+def control_store() -> ControlStore:
+    return ControlStore(_server_home() / "control.db")
+
+
+@cache
+def server_audit() -> AuditLog:
+    """The one audit log: its key and anchor are the server's, out of every client's reach."""
+    home = _server_home()
+    return AuditLog(
+        home / "audit" / "audit.jsonl",
+        key_path=home / "audit.key",
+        anchor=ControlAnchor(control_store()),
+    )
 
 
 def _caller() -> str:
@@ -91,6 +107,21 @@ def _require_admin() -> str:
     if not _caller_is_admin():
         raise RouteError(403, f"user '{username}' is not an administrator")
     return username
+
+
+def _member() -> Identity:
+    """The caller as a member of a bank; administrators act in none."""
+    username = _caller()
+    identity = control_store().identity(username)
+    if identity is None:
+        raise RouteError(403, f"user '{username}' belongs to no tenant; ask an administrator")
+    return identity
+
+
+def _admin_audit(admin: str, tenant: str, action: str, target: str, **details: Any) -> None:
+    server_audit().append(
+        Identity(user=admin, tenant=tenant, role=Role.ADMIN), action, target, details
+    )
 
 
 # -- handlers ------------------------------------------------------------------------------------
@@ -138,6 +169,7 @@ def create_tenant(body: dict[str, Any]) -> dict[str, Any]:
         for resource_type, pattern, permission in ROLE_GRANTS[role]:
             auth_store.add_role_permission(created.id, resource_type, pattern, permission)
     store.add_tenant(name, admin)
+    _admin_audit(admin, name, "tenant.created", name)
     return {"tenant": name, "roles": [r.value for r in TENANT_ROLES]}
 
 
@@ -175,6 +207,7 @@ def create_user(body: dict[str, Any]) -> dict[str, Any]:
     store.add_member(username, tenant, role, admin)
     if role is Role.HKMA_REVIEWER:
         store.grant_reviewer(username, tenant)
+    _admin_audit(admin, tenant, "user.created", username, role=role.value)
     return {"user": username, "tenant": tenant, "role": role.value}
 
 
@@ -182,7 +215,7 @@ def grant_reviewer(body: dict[str, Any]) -> dict[str, Any]:
     """Let an HKMA reviewer read one more tenant (read-only)."""
     from mlflow.server.auth import store as auth_store
 
-    _require_admin()
+    admin = _require_admin()
     username, tenant = _field(body, "username"), _field(body, "tenant")
     store = control_store()
     identity = store.identity(username)
@@ -193,6 +226,7 @@ def grant_reviewer(body: dict[str, Any]) -> dict[str, Any]:
     user = auth_store.get_user(username)
     auth_store.assign_role_to_user(user.id, _mlflow_role_id(tenant, Role.HKMA_REVIEWER))
     store.grant_reviewer(username, tenant)
+    _admin_audit(admin, tenant, "reviewer.granted", username)
     return {"user": username, "tenants": store.reviewer_tenants(username)}
 
 
@@ -210,12 +244,76 @@ def list_tenants(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def audit_append(body: dict[str, Any]) -> dict[str, Any]:
+    """Append one entry with the authenticated caller as the actor (never a client's claim)."""
+    identity = _member()
+    details = body.get("details") or {}
+    if not isinstance(details, dict):
+        raise RouteError(400, "field 'details' must be a JSON object")
+    target = body.get("target", "")
+    if not isinstance(target, str):
+        raise RouteError(400, "field 'target' must be a string")
+    entry = server_audit().append(identity, _field(body, "action"), target, details)
+    return {"entry": entry.model_dump()}
+
+
+def _visible_tenants(requested: str | None) -> list[str] | None:
+    """Tenants whose entries the caller may read (``None``: all, for the administrator)."""
+    if _caller_is_admin():
+        return None if requested is None else [requested]
+    identity = _member()
+    allowed = (
+        control_store().reviewer_tenants(identity.user)
+        if identity.role is Role.HKMA_REVIEWER
+        else [identity.tenant]
+    )
+    if requested is None:
+        return allowed
+    if requested not in allowed:
+        raise RouteError(403, f"'{identity.user}' may not read the audit entries of '{requested}'")
+    return [requested]
+
+
+def audit_entries(body: dict[str, Any]) -> dict[str, Any]:
+    """The caller's tenant's entries (a reviewer's granted tenants; the administrator's: all)."""
+    requested = body.get("tenant") or None
+    tenants = _visible_tenants(requested)
+    entries = [
+        e.model_dump() for e in server_audit().entries() if tenants is None or e.tenant in tenants
+    ]
+    return {"entries": entries}
+
+
+def audit_verify(body: dict[str, Any]) -> dict[str, Any]:
+    """Verify the whole chain with the server's key against the anchored head."""
+    from sandbox.errors import AuditIntegrityError
+
+    _caller()
+    log = server_audit()
+    try:
+        count = log.verify()
+    except AuditIntegrityError as exc:
+        raise RouteError(409, str(exc)) from None
+    head = log.head()
+    return {"entries": count, "head": None if head is None else head.model_dump()}
+
+
+def audit_head(body: dict[str, Any]) -> dict[str, Any]:
+    _caller()
+    head = server_audit().head()
+    return {"head": None if head is None else head.model_dump()}
+
+
 ROUTES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
     f"{API}/whoami": ("GET", whoami),
     f"{API}/tenants/create": ("POST", create_tenant),
     f"{API}/tenants/list": ("GET", list_tenants),
     f"{API}/users/create": ("POST", create_user),
     f"{API}/reviewers/grant": ("POST", grant_reviewer),
+    f"{API}/audit/append": ("POST", audit_append),
+    f"{API}/audit/entries": ("GET", audit_entries),
+    f"{API}/audit/verify": ("POST", audit_verify),
+    f"{API}/audit/head": ("GET", audit_head),
 }
 
 
@@ -224,12 +322,16 @@ def _view(handler: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[], A
         from flask import jsonify
         from mlflow.exceptions import MlflowException
 
+        from sandbox.errors import SandboxError
+
         try:
             return jsonify(handler(_body()))
         except RouteError as exc:
             return jsonify({"error": str(exc)}), exc.status
         except MlflowException as exc:
             return jsonify({"error": exc.message}), exc.get_http_status_code()
+        except SandboxError as exc:
+            return jsonify({"error": str(exc)}), 409
 
     view.__name__ = f"sandbox_{handler.__name__}"
     return view

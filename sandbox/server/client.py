@@ -8,6 +8,7 @@ whatever the server says for those credentials; nothing a client sets can change
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from sandbox.errors import AccessDenied, ConfigError, PrerequisiteError, SandboxError
 
 if TYPE_CHECKING:
+    from sandbox.audit import AuditEntry, AuditHead
     from sandbox.identity import Identity
 
 API = "/api/sandbox/v1"
@@ -157,3 +159,61 @@ def server_identity(url: str) -> Identity:
             f"'{me.user}' administers the sandbox and acts in no bank; sign in as a bank's user"
         )
     return Identity(user=me.user, tenant=me.tenant, role=Role(me.role))
+
+
+class RemoteAuditLog:
+    """The server's audit log, as one authenticated user: the server appends each entry with the
+    caller it authenticated as the actor, shows a user only their tenant's entries, and verifies
+    the chain with its key against the head anchored in its database."""
+
+    def __init__(self, credentials: Credentials) -> None:
+        self.plane = ControlPlane(credentials)
+
+    @property
+    def location(self) -> str:
+        return f"{self.plane.credentials.url} (sandbox server)"
+
+    def append(
+        self,
+        identity: Identity,
+        action: str,
+        target: str,
+        details: dict[str, Any] | None = None,
+    ) -> AuditEntry:
+        """Append as the authenticated caller; ``identity`` must be who the server says it is."""
+        from sandbox.audit import AuditEntry
+
+        payload = {"action": action, "target": target, "details": details or {}}
+        body = self._integrity_call("POST", "audit/append", payload)
+        entry = AuditEntry.model_validate(body["entry"])
+        if (entry.user, entry.tenant) != (identity.user, identity.tenant):
+            raise AccessDenied(
+                f"the server recorded this action for '{entry.user}' in '{entry.tenant}', not "
+                f"for '{identity.user}' in '{identity.tenant}'"
+            )
+        return entry
+
+    def entries(self, tenant: str | None = None) -> Iterator[AuditEntry]:
+        from sandbox.audit import AuditEntry
+
+        body = self.plane._call("GET", "audit/entries", {"tenant": tenant} if tenant else None)
+        for item in body["entries"]:
+            yield AuditEntry.model_validate(item)
+
+    def verify(self) -> int:
+        return int(self._integrity_call("POST", "audit/verify", {})["entries"])
+
+    def _integrity_call(self, method: str, route: str, payload: dict[str, Any]) -> Any:
+        """A call whose refusal (HTTP 409) means the server's log failed its integrity check."""
+        from sandbox.errors import AuditIntegrityError
+
+        try:
+            return self.plane._call(method, route, payload)
+        except ConfigError as exc:
+            raise AuditIntegrityError(f"the server's audit log: {exc}") from None
+
+    def head(self) -> AuditHead | None:
+        from sandbox.audit import AuditHead
+
+        head = self.plane._call("GET", "audit/head")["head"]
+        return None if head is None else AuditHead.model_validate(head)

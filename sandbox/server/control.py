@@ -12,6 +12,7 @@ from contextlib import closing
 from datetime import UTC, datetime
 from pathlib import Path
 
+from sandbox.audit import AuditHead
 from sandbox.identity import Identity, Role
 
 SCHEMA = """
@@ -26,6 +27,12 @@ CREATE TABLE IF NOT EXISTS members (
     role TEXT NOT NULL,
     created_at TEXT NOT NULL,
     created_by TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS audit_head (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    seq INTEGER NOT NULL,
+    hash TEXT NOT NULL,
+    updated_at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS reviewer_grants (
     username TEXT NOT NULL REFERENCES members(username),
@@ -111,3 +118,24 @@ class ControlStore:
         with closing(self._connect()) as conn:
             rows = conn.execute(query + " ORDER BY tenant, username", args).fetchall()
         return [Identity(user=u, tenant=t, role=Role(r)) for u, t, r in rows]
+
+
+class ControlAnchor:
+    """The audit log's head, anchored in the control store (outside the log's folder)."""
+
+    def __init__(self, store: ControlStore) -> None:
+        self.store = store
+
+    def read(self) -> AuditHead | None:
+        with closing(self.store._connect()) as conn:
+            row = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        return None if row is None else AuditHead(seq=row[0], hash=row[1])
+
+    def write(self, head: AuditHead) -> None:
+        with closing(self.store._connect()) as conn:
+            conn.execute(
+                "INSERT INTO audit_head (id, seq, hash, updated_at) VALUES (1, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
+                "updated_at = excluded.updated_at",
+                (head.seq, head.hash, _now()),
+            )

@@ -13,8 +13,9 @@ import mlflow
 import pytest
 
 import sandbox
+from sandbox import tracking
 from sandbox.config import PROJECT_ROOT, Settings
-from sandbox.errors import AccessDenied, WorkflowError
+from sandbox.errors import AccessDenied, AuditIntegrityError, WorkflowError
 from sandbox.identity import Role
 from sandbox.reports import build_report, review_status, review_step
 from sandbox.reports.body import SECTIONS, body_of, sha256_text
@@ -44,6 +45,14 @@ def environment(home: Path, shared_cache: Path):
         patch.setenv("SANDBOX_USER", "dev-alice")
         patch.setenv("SANDBOX_ROLE", "data_scientist")
         yield
+
+
+def _model_dir(model_uri: str) -> Path:
+    """Where a logged model's files lie in the local store."""
+    from urllib.parse import urlparse
+
+    location = mlflow.get_logged_model(model_uri.rsplit("/", 1)[-1]).artifact_location
+    return Path(urlparse(location).path)
 
 
 def as_user(user: str, role: Role) -> Settings:
@@ -134,7 +143,27 @@ def test_signoff_flow_end_to_end(record: sandbox.RunRecord, home: Path) -> None:
             record.run_id, "validate", comment="mine", settings=as_user("dev-alice", Role.VALIDATOR)
         )
     review_step(record.run_id, "validate", comment="independent check done", settings=validator)
+    # the validator, even holding the compliance role, may not also approve (HKMA-AI-2)
+    with pytest.raises(WorkflowError, match="already took the 'validate' step"):
+        review_step(
+            record.run_id,
+            "approve",
+            comment="mine too",
+            settings=as_user("val-victor", Role.COMPLIANCE_OFFICER),
+        )
+    # a model whose files changed since the run is not registered (its sha256 is in the record)
+    challenger = record.model("challenger")
+    assert challenger.model_sha256 == tracking.model_sha256(officer, challenger.model_uri)
+    model_file = next(p for p in _model_dir(challenger.model_uri).rglob("*") if p.is_file())
+    original = model_file.read_bytes()
+    model_file.write_bytes(original + b"\0")
+    try:
+        with pytest.raises(AuditIntegrityError, match="changed since the run"):
+            review_step(record.run_id, "approve", comment="approved", settings=officer)
+    finally:
+        model_file.write_bytes(original)
     review = review_step(record.run_id, "approve", comment="approved", settings=officer)
+    assert all(s.audit_head.count(":") == 1 for s in review.steps)
 
     assert review.state == "approved"
     assert [s.action for s in review.steps] == ["submit", "validate", "approve"]

@@ -19,10 +19,12 @@ from pathlib import Path
 import mlflow
 import pytest
 
+from sandbox.audit import AuditLog
 from sandbox.config import PROJECT_ROOT, Settings
-from sandbox.errors import AccessDenied
+from sandbox.errors import AccessDenied, AuditIntegrityError
+from sandbox.identity import Identity, Role
 from sandbox.server import process
-from sandbox.server.client import ControlPlane, Credentials
+from sandbox.server.client import ControlPlane, Credentials, RemoteAuditLog
 from tests.use_cases.fraud.test_fraud_runs import SMALL_TRANSACTIONS
 
 BANKS = ("bank-a", "bank-b")
@@ -41,9 +43,13 @@ def _user(bank: str, role: str) -> tuple[str, str]:
     return name, f"pw-{name}-0123456789"
 
 
+SERVER_HOME: dict[str, Path] = {}
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     home = tmp_path_factory.mktemp("server-home")
+    SERVER_HOME["root"] = process.server_paths(Settings(home=home)).root
     settings = Settings(home=home)
     port = _free_port()
     old = os.environ.get(process.ADMIN_PASSWORD_VARIABLE)
@@ -285,3 +291,66 @@ def test_a_run_lands_in_the_bank_workspace_as_the_server_user(
     refused = subprocess.run([*command], env=officer, capture_output=True, text=True, timeout=300)
     assert refused.returncode == 5, refused.stderr[-2000:]
     assert "may not run_experiment" in refused.stderr
+
+
+def _audit(server: str, bank: str, role: str) -> RemoteAuditLog:
+    return RemoteAuditLog(Credentials(server, *_user(bank, role)))
+
+
+def test_audit_entries_carry_the_server_identity_and_stay_in_their_bank(server: str) -> None:
+    scientist = _user("bank-a", "data_scientist")[0]
+    claimed = Identity(user=scientist, tenant="bank-a", role=Role.DATA_SCIENTIST)
+    entry = _audit(server, "bank-a", "data_scientist").append(claimed, "test.event", "target-a")
+    assert (entry.user, entry.tenant, entry.role) == (scientist, "bank-a", "data_scientist")
+    lie = Identity(user="someone-else", tenant="bank-b", role=Role.COMPLIANCE_OFFICER)
+    with pytest.raises(AccessDenied, match="recorded this action for"):
+        _audit(server, "bank-a", "data_scientist").append(lie, "test.event", "target-b")
+    seen_b = list(_audit(server, "bank-b", "data_scientist").entries())
+    assert seen_b and {e.tenant for e in seen_b} == {"bank-b"}  # its own admin events only
+    assert "target-a" not in {e.target for e in seen_b}
+    with pytest.raises(AccessDenied, match="may not read the audit entries of 'bank-a'"):
+        list(_audit(server, "bank-b", "compliance_officer").entries(tenant="bank-a"))
+    seen_a = list(_audit(server, "bank-a", "compliance_officer").entries())
+    assert "target-a" in {e.target for e in seen_a}
+    created = {(e.action, e.target) for e in seen_a}
+    assert ("tenant.created", "bank-a") in created
+    assert ("user.created", scientist) in created
+    reviewer = list(_audit(server, "bank-b", "hkma_reviewer").entries())
+    assert {e.tenant for e in reviewer} == {"bank-b"}  # granted bank-b only
+    with pytest.raises(AccessDenied, match="belongs to no tenant"):
+        RemoteAuditLog(Credentials(server, "admin", ADMIN_PASSWORD)).append(
+            claimed, "test.event", "x"
+        )
+
+
+def test_server_audit_verifies_and_detects_tampering_of_its_log(server: str) -> None:
+    log = _audit(server, "bank-a", "hkma_reviewer")
+    count = log.verify()
+    head = log.head()
+    assert head is not None and head.seq == count - 1
+    path = SERVER_HOME["root"] / "audit" / "audit.jsonl"
+    original = path.read_bytes()
+    lines = original.decode().splitlines(keepends=True)
+    try:
+        path.write_bytes("".join(lines[:-1]).encode())  # drop the last entry
+        with pytest.raises(AuditIntegrityError, match="truncated"):
+            log.verify()
+        with pytest.raises(AuditIntegrityError):  # and nothing more is appended to it
+            _audit(server, "bank-a", "data_scientist").append(
+                Identity(
+                    user=_user("bank-a", "data_scientist")[0],
+                    tenant="bank-a",
+                    role=Role.DATA_SCIENTIST,
+                ),
+                "test.event",
+                "after-truncation",
+            )
+    finally:
+        path.write_bytes(original)
+    assert log.verify() == count
+    # The key is the server's (0600, outside the log's folder): a copy of the log alone does not
+    # verify, and a rewrite made without the key is caught at its first entry.
+    assert (SERVER_HOME["root"] / "audit.key").stat().st_mode & 0o777 == 0o600
+    assert not (path.parent / "audit.key").exists()
+    with pytest.raises(AuditIntegrityError):
+        AuditLog(path).verify()

@@ -98,7 +98,7 @@ def test_transactions_run_lands_in_mlflow_with_children_artifacts_and_audit(
     child = client.get_run(challenger.run_id)
     for key in ("auprc", "precision_at_capacity", "expected_cost"):
         assert child.data.metrics[key] == pytest.approx(challenger.metrics[key])
-    assert record.schema_version == "1.2"
+    assert record.schema_version == "1.3"
     assert record.data_facts["test_frauds"] > 0
 
     # Audit: started + finished for this run, identity recorded, chain verifies.
