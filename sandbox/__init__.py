@@ -7,6 +7,7 @@ The CLI, the Streamlit app and use cases import from here only. Everything not l
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from sandbox.audit import AuditEntry, AuditHead, AuditLog, open_audit
 from sandbox.config import Settings, load_params, load_settings
@@ -51,6 +52,7 @@ from sandbox.experiment import (
 from sandbox.identity import Action, Identity, Role
 from sandbox.registry import experiment, get_experiment, use_cases
 from sandbox.runner import run_experiment
+from sandbox.signing import BundleCheck
 from sandbox.tasks import TaskKind
 from sandbox.tracking import RunSummary
 
@@ -112,6 +114,31 @@ def audit_head(settings: Settings | None = None) -> AuditHead | None:
     """The audit log's anchored head (``None`` before the first entry)."""
     settings = settings or load_settings()
     return open_audit(settings).head()
+
+
+def export_bundle(
+    run_id: str, out: Path | None = None, *, settings: Settings | None = None
+) -> tuple[Path, dict[str, Any]]:
+    """Write the signed evidence bundle of a run (report, RunRecord, sign-off state, audit
+    entries, model and data hashes); returns its path and manifest (with the signer)."""
+    from sandbox.reports.bundle import export_bundle as _export
+
+    return _export(run_id, out, settings=settings)
+
+
+def verify_bundle(path: Path, *, key: str | None = None) -> BundleCheck:
+    """Check an evidence bundle offline (no server, no stores); ``key`` is the signer's expected
+    fingerprint. The result's ``problems`` name every member that differs."""
+    from sandbox.reports.bundle import verify_bundle as _verify
+
+    return _verify(path, key=key)
+
+
+def bundle_signer(settings: Settings | None = None) -> tuple[str, str]:
+    """Who signs this user's evidence bundles, and the key's fingerprint to publish."""
+    from sandbox.reports.bundle import signer_public_key
+
+    return signer_public_key(settings)
 
 
 def build_report(run_id: str, *, compare: str | None = None, fmt: str = "both", settings=None):
@@ -299,6 +326,10 @@ __all__ = [
     "artifact_path",
     "audit_entries",
     "audit_head",
+    "BundleCheck",
+    "bundle_signer",
+    "export_bundle",
+    "verify_bundle",
     "build_report",
     "review_status",
     "review_step",

@@ -117,18 +117,19 @@ def _fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def load_or_create_key(path: Path, *, create: bool) -> bytes:
-    """The audit key at ``path`` (hex, mode 0600); created atomically when ``create`` is true.
+def load_or_create_key(path: Path, *, create: bool, label: str = "audit key") -> bytes:
+    """A 32-byte secret key at ``path`` (hex, mode 0600), created atomically when ``create`` is
+    true: the audit HMAC key, and the Ed25519 seed that signs evidence bundles.
 
     Raises:
-        AuditIntegrityError: the key is missing while the log already holds entries.
+        AuditIntegrityError: the key is missing (and may not be created) or malformed.
     """
     path = Path(path)
     if not path.exists():
         if not create:
             raise AuditIntegrityError(
-                f"the audit key {path} is missing but the audit log holds entries; restore the "
-                "key from backup (without it the log cannot be verified)"
+                f"the {label} {path} is missing but what it protects exists; restore the key "
+                "from backup (without it nothing it keyed can be verified)"
             )
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
@@ -150,7 +151,7 @@ def load_or_create_key(path: Path, *, create: bool) -> bytes:
     except ValueError:
         key = b""
     if len(key) != KEY_BYTES:
-        raise AuditIntegrityError(f"the audit key {path} is malformed; restore it from backup")
+        raise AuditIntegrityError(f"the {label} {path} is malformed; restore it from backup")
     return key
 
 

@@ -383,6 +383,66 @@ def report(
     )
 
 
+@app.command("export")
+def export(
+    run_id: Annotated[str, typer.Argument(help="Parent run id, see `sandbox runs`")],
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Bundle file (default evidence-RUN.zip)")
+    ] = None,
+) -> None:
+    """Write a run's signed evidence bundle: report (HTML, PDF), RunRecord, sign-off state, the
+    run's audit entries with the anchored head, model and data hashes. Check it anywhere with
+    `sandbox verify-bundle`."""
+    with console.status("Building the report and the bundle..."):
+        path, manifest = sandbox.export_bundle(run_id, out)
+    signer = manifest["signer"]
+    head = manifest["audit_head"]
+    console.print(f"Evidence bundle: {path}", soft_wrap=True)
+    console.print(
+        f"  run {manifest['run_id']} of {manifest['tenant']}; review {manifest['review_state']}; "
+        f"{len(manifest['members'])} members; audit head "
+        f"{'-' if head is None else '#' + str(head['seq'])}"
+    )
+    console.print(f"  signed by the {signer['kind']} key {signer['fingerprint']}", soft_wrap=True)
+    console.print(f"Verify with: sandbox verify-bundle {path} --key {signer['fingerprint']}")
+
+
+@app.command("verify-bundle")
+def verify_bundle_command(
+    bundle: Annotated[Path, typer.Argument(help="Evidence bundle (.zip) from `sandbox export`")],
+    key: Annotated[
+        str | None,
+        typer.Option("--key", help="Expected signer fingerprint (from the sandbox operator)"),
+    ] = None,
+) -> None:
+    """Check an evidence bundle offline: signature, every member's sha256 and the links between
+    members (no server needed). Exit 1 naming each difference."""
+    check = sandbox.verify_bundle(bundle, key=key)
+    if not check.valid:
+        console.print(f"[red]bundle does NOT verify[/red]: {bundle}", soft_wrap=True)
+        for problem in check.problems:
+            console.print(f"  - {problem}", soft_wrap=True)
+        raise typer.Exit(1)
+    console.print(
+        f"[green]bundle verifies[/green]: run {check.run_id} of {check.tenant}, review "
+        f"{check.review_state}, {check.members} members, signed by the {check.signer} key "
+        f"{check.fingerprint}",
+        soft_wrap=True,
+    )
+    if key is None:
+        console.print(
+            "  [yellow]compare that fingerprint with the one the sandbox operator publishes "
+            "(`sandbox bundle-key`), or pass it with --key[/yellow]"
+        )
+
+
+@app.command("bundle-key")
+def bundle_key() -> None:
+    """Show who signs your bank's evidence bundles and the key's fingerprint (to publish)."""
+    signer, fingerprint = sandbox.bundle_signer()
+    console.print(f"{signer}\n  fingerprint {fingerprint}", soft_wrap=True)
+
+
 _REVIEW_ACTIONS = ("submit", "validate", "approve", "reject", "status")
 
 

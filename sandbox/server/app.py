@@ -304,6 +304,62 @@ def audit_head(body: dict[str, Any]) -> dict[str, Any]:
     return {"head": None if head is None else head.model_dump()}
 
 
+def _signing_key_path() -> Path:
+    return _server_home() / "signing.key"
+
+
+def bundle_key(body: dict[str, Any]) -> dict[str, Any]:
+    """The public key that signs evidence bundles (anyone signed in may ask)."""
+    import base64
+
+    from sandbox.signing import fingerprint, sign_with_key
+
+    _caller()
+    _, public = sign_with_key(_signing_key_path(), b"")
+    return {
+        "public_key": base64.b64encode(public).decode("ascii"),
+        "fingerprint": fingerprint(public),
+    }
+
+
+def bundle_sign(body: dict[str, Any]) -> dict[str, Any]:
+    """Sign an evidence bundle's manifest after checking that the caller may read its bank and
+    that every audit entry it lists, and its audit head, are in this server's log."""
+    import base64
+    import json
+
+    from sandbox.signing import sign_with_key
+
+    try:
+        manifest_bytes = base64.b64decode(_field(body, "manifest"), validate=True)
+        manifest = json.loads(manifest_bytes)
+        tenant = str(manifest["tenant"])
+        listed = [(int(e["seq"]), str(e["hash"])) for e in manifest["audit_entries"]]
+        head = manifest.get("audit_head")
+    except (ValueError, KeyError, TypeError):
+        raise RouteError(
+            400, "field 'manifest' must be a base64 evidence-bundle manifest"
+        ) from None
+    visible = _visible_tenants(None)
+    if visible is not None and tenant not in visible:
+        raise RouteError(403, f"'{_caller()}' may not export the evidence of '{tenant}'")
+    logged = {e.seq: e for e in server_audit().entries()}
+    wanted = listed + ([(int(head["seq"]), str(head["hash"]))] if head else [])
+    for seq, digest in wanted:
+        entry = logged.get(seq)
+        if (
+            entry is None
+            or entry.hash != digest
+            or ((seq, digest) in listed and entry.tenant != tenant)
+        ):
+            raise RouteError(409, f"audit entry {seq} of the manifest is not in the server's log")
+    signature, public = sign_with_key(_signing_key_path(), manifest_bytes)
+    return {
+        "signature": base64.b64encode(signature).decode("ascii"),
+        "public_key": base64.b64encode(public).decode("ascii"),
+    }
+
+
 ROUTES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
     f"{API}/whoami": ("GET", whoami),
     f"{API}/tenants/create": ("POST", create_tenant),
@@ -314,6 +370,8 @@ ROUTES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
     f"{API}/audit/entries": ("GET", audit_entries),
     f"{API}/audit/verify": ("POST", audit_verify),
     f"{API}/audit/head": ("GET", audit_head),
+    f"{API}/bundles/key": ("GET", bundle_key),
+    f"{API}/bundles/sign": ("POST", bundle_sign),
 }
 
 

@@ -135,6 +135,20 @@ class ControlPlane:
     def grant_reviewer(self, username: str, tenant: str) -> dict[str, Any]:
         return self._call("POST", "reviewers/grant", {"username": username, "tenant": tenant})
 
+    def signing_key(self) -> str:
+        """The server's bundle-signing public key (base64 of the raw Ed25519 key)."""
+        return str(self._call("GET", "bundles/key")["public_key"])
+
+    def sign_manifest(self, manifest: bytes) -> tuple[str, str]:
+        """The server's signature of an evidence-bundle manifest: (signature, public key),
+        both base64."""
+        import base64
+
+        body = self._call(
+            "POST", "bundles/sign", {"manifest": base64.b64encode(manifest).decode("ascii")}
+        )
+        return str(body["signature"]), str(body["public_key"])
+
 
 @lru_cache(maxsize=16)
 def _identity_for(url: str, username: str, password: str) -> ServerIdentity:

@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import mlflow
@@ -202,6 +203,64 @@ def test_signoff_flow_end_to_end(record: sandbox.RunRecord, home: Path) -> None:
     assert not check.valid and "run changed" in check.reason
     with pytest.raises(WorkflowError, match="approved"):
         review_step(record.run_id, "approve", comment="again", settings=officer)
+
+
+def _rezip(source: Path, target: Path, change: str) -> None:
+    """Copy a bundle, flipping one byte of the member ``change``."""
+    with zipfile.ZipFile(source) as bundle:
+        files = {i.filename: bundle.read(i) for i in bundle.infolist()}
+    data = bytearray(files[change])
+    data[len(data) // 2] ^= 0x01
+    files[change] = bytes(data)
+    with zipfile.ZipFile(target, "w") as bundle:
+        for name, content in files.items():
+            bundle.writestr(name, content)
+
+
+def test_evidence_bundle_verifies_offline_and_names_a_changed_member(
+    record: sandbox.RunRecord, tmp_path: Path
+) -> None:
+    """Runs after the sign-off test: the approved run's bundle, checked by a process that has no
+    sandbox home, server or store; one changed byte in any member fails and is named."""
+    reviewer = as_user("hkma-henry", Role.HKMA_REVIEWER)  # read-only, and may export
+    path, manifest = sandbox.export_bundle(
+        record.run_id, tmp_path / "bundle.zip", settings=reviewer
+    )
+    assert manifest["review_state"] == "approved"
+    assert manifest["audit_head"] is not None
+    assert {m["role"]: m["sha256"] for m in manifest["models"]} == {
+        m.role: m.model_sha256 for m in record.models
+    }
+    key = manifest["signer"]["fingerprint"]
+    offline = {k: v for k, v in os.environ.items() if not k.startswith(("SANDBOX_", "MLFLOW_"))}
+    empty = tmp_path / "elsewhere"
+    empty.mkdir()
+    command = [sys.executable, "-m", "sandbox.cli", "verify-bundle"]
+    ok = subprocess.run(
+        [*command, str(path), "--key", key],
+        capture_output=True,
+        text=True,
+        cwd=empty,
+        env={**offline, "SANDBOX_HOME": str(empty)},
+    )
+    assert ok.returncode == 0, ok.stdout + ok.stderr
+    assert "bundle verifies" in ok.stdout and not list(empty.iterdir())
+
+    with zipfile.ZipFile(path) as bundle:
+        names = bundle.namelist()
+    assert {"report.pdf", "report.html", "run_record.json", "review.json"} <= set(names)
+    for member in names:
+        changed = tmp_path / f"changed-{member}.zip"
+        _rezip(path, changed, member)
+        check = sandbox.verify_bundle(changed, key=key)
+        expected = "signature does not verify" if member.startswith("manifest") else member
+        assert not check.valid and any(expected in p for p in check.problems), (member, check)
+    other = sandbox.verify_bundle(path, key="00" * 32)
+    assert any("not by the expected key" in p for p in other.problems)
+    cli = subprocess.run(
+        [*command, str(tmp_path / "changed-report.pdf.zip")], capture_output=True, text=True
+    )
+    assert cli.returncode == 1 and "member report.pdf differs" in cli.stdout
 
 
 def test_review_cli_refuses_out_of_order_with_a_clear_line(record, home: Path) -> None:

@@ -354,3 +354,32 @@ def test_server_audit_verifies_and_detects_tampering_of_its_log(server: str) -> 
     assert not (path.parent / "audit.key").exists()
     with pytest.raises(AuditIntegrityError):
         AuditLog(path).verify()
+
+
+def test_server_signs_bundles_only_for_readers_of_the_bank_and_entries_in_its_log(
+    server: str,
+) -> None:
+    import base64
+
+    from sandbox.signing import fingerprint, verify_signature
+
+    entries = list(_audit(server, "bank-a", "compliance_officer").entries())
+    manifest = {
+        "format": "sandbox-evidence-bundle/1",
+        "tenant": "bank-a",
+        "audit_entries": [{"seq": e.seq, "hash": e.hash} for e in entries[:2]],
+        "audit_head": {"seq": entries[-1].seq, "hash": entries[-1].hash},
+    }
+    raw = json.dumps(manifest).encode()
+    officer = ControlPlane(Credentials(server, *_user("bank-a", "compliance_officer")))
+    signature, public = officer.sign_manifest(raw)
+    assert verify_signature(base64.b64decode(public), base64.b64decode(signature), raw)
+    assert fingerprint(base64.b64decode(officer.signing_key())) == fingerprint(
+        base64.b64decode(public)
+    )
+    reviewer_b = ControlPlane(Credentials(server, *_user("bank-b", "hkma_reviewer")))
+    with pytest.raises(AccessDenied, match="may not export the evidence of 'bank-a'"):
+        reviewer_b.sign_manifest(raw)
+    forged = {**manifest, "audit_entries": [{"seq": entries[0].seq, "hash": "f" * 64}]}
+    with pytest.raises(Exception, match="not in the server's log"):
+        officer.sign_manifest(json.dumps(forged).encode())
