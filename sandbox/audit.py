@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from pydantic import BaseModel, ConfigDict
 
 from sandbox.errors import AuditIntegrityError, DataError
+from sandbox.fileio import atomic_write, create_exclusive
 from sandbox.identity import Identity
 
 if TYPE_CHECKING:
@@ -92,29 +93,7 @@ class FileAnchor:
             ) from None
 
     def write(self, head: AuditHead) -> None:
-        _atomic_write(self.path, head.model_dump_json().encode("utf-8"), mode=0o644)
-
-
-def _atomic_write(path: Path, data: bytes, *, mode: int) -> None:
-    """Write ``data`` to a temporary file, fsync it, rename it over ``path``, fsync the folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-    try:
-        os.write(fd, data)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
-    _fsync_dir(path.parent)
-
-
-def _fsync_dir(folder: Path) -> None:
-    fd = os.open(folder, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
+        atomic_write(self.path, head.model_dump_json().encode("utf-8"), mode=0o644)
 
 
 def load_or_create_key(path: Path, *, create: bool, label: str = "audit key") -> bytes:
@@ -131,21 +110,8 @@ def load_or_create_key(path: Path, *, create: bool, label: str = "audit key") ->
                 f"the {label} {path} is missing but what it protects exists; restore the key "
                 "from backup (without it nothing it keyed can be verified)"
             )
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        try:
-            os.write(fd, secrets.token_hex(KEY_BYTES).encode("ascii"))
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        try:
-            os.link(tmp, path)  # atomic create-if-absent: a concurrent creator's key wins
-        except FileExistsError:
-            pass
-        finally:
-            tmp.unlink()
-        _fsync_dir(path.parent)
+        # atomic create-if-absent: a concurrent creator's key wins
+        create_exclusive(path, secrets.token_hex(KEY_BYTES).encode("ascii"), mode=0o600)
     try:
         key = bytes.fromhex(path.read_text(encoding="ascii").strip())
     except ValueError:
@@ -361,7 +327,7 @@ class AuditLog:
             previous, count = entry.hash, count + 1
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         aside = self.path.with_name(f"{self.path.name}.unkeyed-{stamp}")
-        _atomic_write(aside, content, mode=0o600)
+        atomic_write(aside, content, mode=0o600)
         handle.truncate(0)
         handle.flush()
         os.fsync(handle.fileno())
@@ -396,7 +362,7 @@ class AuditLog:
         fragment = handle.read()
         stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         aside = self.path.with_name(f"{self.path.name}.partial-{stamp}")
-        _atomic_write(aside, fragment, mode=0o600)
+        atomic_write(aside, fragment, mode=0o600)
         handle.truncate(start)
         handle.flush()
         os.fsync(handle.fileno())

@@ -6,11 +6,21 @@ cache is shared across the session so MiniLM runs once per text.
 
 from __future__ import annotations
 
+import os
+import tempfile
 from pathlib import Path
 
 import pytest
 
 from sandbox.config import PROJECT_ROOT, Settings, load_settings
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    # The vault's key-encryption key lives outside every sandbox home; the tests' own one lives in
+    # a temporary folder (inherited by subprocesses), never in the user's ~/.config.
+    if "SANDBOX_VAULT_KEK_FILE" not in os.environ:
+        folder = Path(tempfile.mkdtemp(prefix="sandbox-tests-kek-"))
+        os.environ["SANDBOX_VAULT_KEK_FILE"] = str(folder / "vault-kek")
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,9 @@
 """Per-tenant encrypted vault: the only way from a pseudonym back to the personal data.
 
-Each tenant has its own Fernet key (AES-128-CBC + HMAC-SHA256, from ``cryptography``) in
-``<home>/vault/<tenant>/vault.key`` (mode 0600) and an SQLite table mapping a keyed hash of each
+Each tenant has its own Fernet key (AES-128-CBC + HMAC-SHA256, from ``cryptography``), stored
+only wrapped by a key-encryption key held outside the sandbox home
+(``<home>/vault/<tenant>/vault.key.wrapped``, mode 0600; see :mod:`sandbox.privacy.keys`), and an
+SQLite table mapping a keyed hash of each
 (type, normalised value) to its pseudonym number and the encrypted value. The keyed hash makes
 pseudonyms consistent (the same HKID always becomes ``<HK_ID_7>`` for that tenant, across data
 sets and runs) without storing anything readable. Re-identification needs the ``reidentify``
@@ -21,8 +23,10 @@ from pathlib import Path
 from sandbox.audit import open_audit
 from sandbox.config import Settings
 from sandbox.errors import AccessDenied, ConfigError, DataError
+from sandbox.fileio import create_exclusive
 from sandbox.identity import Action, Identity
 from sandbox.privacy.entities import EntityType
+from sandbox.privacy.keys import key_encryption_key
 
 TOKEN_RE = re.compile(r"<(?P<type>[A-Z][A-Z_]*[A-Z])_(?P<number>\d+)>")
 """A pseudonym as written into redacted text, e.g. ``<HK_ID_7>``."""
@@ -76,24 +80,44 @@ class Vault:
     # -- storage ---------------------------------------------------------------------------
 
     def _load_key(self) -> bytes:
+        """The tenant's Fernet key, unwrapped with the KEK (see :mod:`sandbox.privacy.keys`).
+
+        A new vault gets a key created atomically and stored only wrapped; an older vault's
+        plain ``vault.key`` is wrapped and removed on first use.
+        """
         if self._key is None:
             from cryptography.fernet import Fernet
 
-            path = self.directory / "vault.key"
-            if not path.exists():
-                self.directory.mkdir(parents=True, exist_ok=True)
-                os.chmod(self.directory, 0o700)
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-                with os.fdopen(fd, "wb") as handle:
-                    handle.write(Fernet.generate_key())
-            self._key = path.read_bytes().strip()
+            wrapped = self.directory / "vault.key.wrapped"
+            plain = self.directory / "vault.key"
+            exists = wrapped.exists() or plain.exists()
+            if not exists and (self.directory / "vault.db").exists():
+                raise DataError(
+                    f"the vault of tenant '{self.tenant}' has entries but its key "
+                    f"{wrapped} is missing; restore it from backup"
+                )
+            kek = key_encryption_key(self.settings, create=not exists)
+            self.directory.mkdir(parents=True, exist_ok=True)
+            os.chmod(self.directory, 0o700)
+            if plain.exists() and not wrapped.exists():
+                create_exclusive(wrapped, kek.wrap(plain.read_bytes().strip()), mode=0o600)
+            if not wrapped.exists():
+                create_exclusive(wrapped, kek.wrap(Fernet.generate_key()), mode=0o600)
+            key = kek.unwrap(wrapped.read_bytes())
+            if plain.exists():
+                if plain.read_bytes().strip() != key:
+                    raise DataError(
+                        f"{plain} and {wrapped} hold different keys; restore the vault from backup"
+                    )
+                plain.unlink()
             try:
-                Fernet(self._key)
+                Fernet(key)
             except ValueError:
                 raise DataError(
-                    f"the vault key {path} is corrupt; restore it from backup (pseudonyms made "
+                    f"the vault key {wrapped} is corrupt; restore it from backup (pseudonyms made "
                     "with it cannot be re-identified without it)"
                 ) from None
+            self._key = key
         return self._key
 
     def _conn(self) -> sqlite3.Connection:

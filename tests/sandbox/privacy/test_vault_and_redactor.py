@@ -8,7 +8,8 @@ import pytest
 
 from sandbox.audit import AuditLog
 from sandbox.config import Settings, load_settings
-from sandbox.errors import AccessDenied, ConfigError, PrivacyViolation
+from sandbox.errors import AccessDenied, ConfigError, DataError, PrivacyViolation
+from sandbox.identity import Identity, Role
 from sandbox.privacy.entities import EntityType
 from sandbox.privacy.guard import WriteGuard
 from sandbox.privacy.redactor import Redactor
@@ -142,3 +143,71 @@ def test_guard_accepts_machine_metadata(settings: Settings) -> None:
         },
         "run record",
     )
+
+
+def test_vault_key_is_stored_only_wrapped_by_a_kek_outside_the_home(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    vault = Vault(settings)
+    token = vault.pseudonym(EntityType.HK_ID, HKID)
+    folder = settings.vault_dir / "test-bank"
+    assert not (folder / "vault.key").exists()
+    wrapped = folder / "vault.key.wrapped"
+    assert wrapped.stat().st_mode & 0o777 == 0o600
+    from cryptography.fernet import Fernet, InvalidToken
+
+    with pytest.raises((InvalidToken, ValueError)):  # the file alone is not a usable key
+        Fernet(wrapped.read_bytes().strip()).decrypt(b"x")
+    # a copy of the home with another KEK reveals nothing, and says which KEK it needs
+    other = tmp_path_factory.mktemp("kek") / "other"
+    monkeypatch.setenv("SANDBOX_VAULT_KEK_FILE", str(other))
+    with pytest.raises(ConfigError, match="key-encryption key .* is missing but vaults exist"):
+        Vault(settings).pseudonym(EntityType.HK_ID, HKID)
+    other.write_bytes(Fernet.generate_key())
+    officer = Identity(user="co", tenant="test-bank", role=Role.COMPLIANCE_OFFICER)
+    with pytest.raises(DataError, match="does not unwrap with the key-encryption key"):
+        Vault(settings).reveal(token, officer)
+    # a KEK inside the home is refused
+    monkeypatch.setenv("SANDBOX_VAULT_KEK_FILE", str(settings.home / "kek"))
+    with pytest.raises(ConfigError, match="inside the sandbox home"):
+        Vault(settings, tenant="other-bank").pseudonym(EntityType.HK_ID, HKID)
+
+
+def test_plain_vault_key_of_an_older_vault_is_wrapped_and_removed(settings: Settings) -> None:
+    from cryptography.fernet import Fernet
+
+    folder = settings.vault_dir / "test-bank"
+    folder.mkdir(parents=True)
+    legacy = Fernet.generate_key()
+    (folder / "vault.key").write_bytes(legacy)
+    vault = Vault(settings)
+    token = vault.pseudonym(EntityType.HK_ID, HKID)
+    vault.close()
+    assert not (folder / "vault.key").exists() and (folder / "vault.key.wrapped").exists()
+    officer = Identity(user="co", tenant="test-bank", role=Role.COMPLIANCE_OFFICER)
+    assert Vault(settings).reveal(token, officer).value == HKID
+    assert Vault(settings)._load_key() == legacy
+
+
+def test_a_vault_with_entries_but_no_key_is_an_error_not_a_new_key(settings: Settings) -> None:
+    vault = Vault(settings)
+    vault.pseudonym(EntityType.HK_ID, HKID)
+    vault.close()
+    (settings.vault_dir / "test-bank" / "vault.key.wrapped").unlink()
+    with pytest.raises(DataError, match="key .* is missing"):
+        Vault(settings).pseudonym(EntityType.HK_ID, HKID)
+
+
+def test_concurrent_first_use_creates_one_key(settings: Settings) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    def first_use(_: int) -> str:
+        vault = Vault(settings, tenant="new-bank")
+        try:
+            return vault.pseudonym(EntityType.HK_ID, HKID)
+        finally:
+            vault.close()
+
+    with ThreadPoolExecutor(8) as pool:
+        tokens = set(pool.map(first_use, range(8)))
+    assert tokens == {"<HK_ID_1>"}
