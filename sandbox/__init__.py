@@ -64,9 +64,11 @@ def recent_runs(
 ) -> list[RunSummary]:
     """The acting tenant's most recent parent runs, newest first."""
     from sandbox import tracking
+    from sandbox.runner import fail_abandoned_runs
 
     settings = settings or load_settings()
     settings.identity.require(Action.READ_RUNS)
+    fail_abandoned_runs(settings)  # runs whose process was killed show as FAILED, not RUNNING
     return tracking.recent_runs(settings, limit=limit, use_case=use_case)
 
 

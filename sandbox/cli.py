@@ -228,7 +228,8 @@ def runs(
         if "findings" in summary.metrics:
             lines.append(f"findings {int(summary.metrics['findings'])}")
         table.add_row(
-            f"{summary.started.removesuffix(' UTC')[:16]}\n{summary.status}\n{summary.run_id}",
+            f"{summary.started.removesuffix(' UTC')[:16]}\n{summary.status}\n{summary.run_id}"
+            + (f"\n[red]{summary.failure}[/red]" if summary.failure else ""),
             f"{summary.use_case}/{summary.experiment}\n{summary.user}",
             "\n".join(lines),
         )

@@ -6,6 +6,7 @@ model) -> record -> MLflow artifacts -> audit. Any failure marks the run FAILED 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -117,7 +118,12 @@ def run_experiment(
 
     started = datetime.now(UTC)
     t0 = time.perf_counter()
-    tags = {**tracking.identity_tags(identity, exp), tracking.TAG_KIND: "parent"}
+    fail_abandoned_runs(settings)
+    tags = {
+        **tracking.identity_tags(identity, exp),
+        tracking.TAG_KIND: "parent",
+        TAG_PROCESS: process_token(),
+    }
     if reused_run_id:
         parent = mlflow.start_run(run_id=reused_run_id)
         mlflow.set_tags(tags)
@@ -137,8 +143,8 @@ def run_experiment(
             exp, params, settings, device, run_id, experiment_id, started, t0, progress
         )
     except BaseException as exc:
-        mlflow.end_run(status="FAILED")
         reason = type(exc).__name__ if not isinstance(exc, SandboxError) else str(exc)
+        _end_failed(reason)
         audit.append(
             identity,
             "run.failed",
@@ -165,6 +171,95 @@ def run_experiment(
         },
     )
     return record
+
+
+TAG_PROCESS = "sandbox.process"
+TAG_FAILURE = "sandbox.failure"
+
+
+def process_token(pid: int | None = None) -> str:
+    """``host:pid:start`` of a process (start in ticks since boot: a reused pid differs)."""
+    import socket
+
+    pid = os.getpid() if pid is None else pid
+    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid)}"
+
+
+def _start_ticks(pid: int) -> str:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return "?"
+    return stat.rsplit(")", 1)[1].split()[19]  # field 22: starttime
+
+
+def _process_gone(token: str) -> bool:
+    """True when the process of ``token`` ran on this host and no longer runs."""
+    import socket
+
+    host, _, rest = token.partition(":")
+    pid_text, _, start = rest.partition(":")
+    if host != socket.gethostname() or not pid_text.isdigit():
+        return False  # another machine's run: its own host recovers it
+    try:
+        os.kill(int(pid_text), 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:
+        pass
+    return start != "?" and _start_ticks(int(pid_text)) not in (start, "?")
+
+
+def _end_failed(reason: str) -> None:
+    """End the active parent run (and any open child) as FAILED, with the error as a tag."""
+    import mlflow
+
+    with contextlib.suppress(Exception):  # the error must still end the run
+        mlflow.set_tag(TAG_FAILURE, reason[:500])
+    while mlflow.active_run() is not None:
+        mlflow.end_run(status="FAILED")
+
+
+def fail_abandoned_runs(settings: Settings) -> list[str]:
+    """Mark FAILED the tenant's runs left RUNNING by a process of this host that is gone
+    (killed or crashed), with their child runs, and audit each; returns their ids.
+
+    Only identities that may run experiments repair runs; for others this reads nothing.
+    """
+    identity = settings.identity
+    if not identity.can(Action.RUN_EXPERIMENT):
+        return []
+    client = tracking.configure(settings)
+    ids = tracking.tenant_experiment_ids(settings)
+    if not ids:
+        return []
+    running = client.search_runs(
+        ids,
+        filter_string=f"attributes.status = 'RUNNING' and tags.`{tracking.TAG_KIND}` = 'parent'",
+    )
+    failed = []
+    for run in running:
+        token = run.data.tags.get(TAG_PROCESS)
+        if token is None or not _process_gone(token):
+            continue
+        reason = "the process running it ended without finishing (killed or crashed)"
+        children = client.search_runs(
+            [run.info.experiment_id],
+            filter_string=f"tags.`mlflow.parentRunId` = '{run.info.run_id}' "
+            "and attributes.status = 'RUNNING'",
+        )
+        for child in children:
+            client.set_terminated(child.info.run_id, status="FAILED")
+        client.set_tag(run.info.run_id, TAG_FAILURE, reason)
+        client.set_terminated(run.info.run_id, status="FAILED")
+        open_audit(settings).append(
+            identity,
+            "run.failed",
+            run.info.run_id,
+            {"experiment": run.data.tags.get(tracking.TAG_EXPERIMENT, "?"), "reason": reason},
+        )
+        failed.append(run.info.run_id)
+    return failed
 
 
 def _execute(

@@ -141,6 +141,20 @@ class RunSummary:
     started: str
     user: str
     metrics: dict[str, float]
+    failure: str = ""
+    """Why a FAILED run failed (the error, or that its process was killed)."""
+
+
+def tenant_experiment_ids(settings: Settings, use_case: str | None = None) -> list[str]:
+    """Ids of the acting tenant's MLflow experiments (of one use case when given)."""
+    client = configure(settings)
+    tenant = settings.identity.tenant
+    return [
+        exp.experiment_id
+        for exp in client.search_experiments(filter_string=f"name LIKE '{tenant}/%'")
+        if exp.tags.get(TAG_TENANT) == tenant
+        and (use_case is None or exp.tags.get(TAG_USE_CASE) == use_case)
+    ]
 
 
 def recent_runs(
@@ -148,17 +162,11 @@ def recent_runs(
 ) -> list[RunSummary]:
     """The tenant's most recent parent runs, newest first."""
     client = configure(settings)
-    tenant = settings.identity.tenant
-    experiments = [
-        exp
-        for exp in client.search_experiments(filter_string=f"name LIKE '{tenant}/%'")
-        if exp.tags.get(TAG_TENANT) == tenant
-        and (use_case is None or exp.tags.get(TAG_USE_CASE) == use_case)
-    ]
-    if not experiments:
+    experiment_ids = tenant_experiment_ids(settings, use_case)
+    if not experiment_ids:
         return []
     runs = client.search_runs(
-        [exp.experiment_id for exp in experiments],
+        experiment_ids,
         filter_string=f"tags.`{TAG_KIND}` = 'parent'",
         order_by=["attributes.start_time DESC"],
         max_results=limit,
@@ -175,6 +183,7 @@ def recent_runs(
                 started=_format_ms(started),
                 user=run.data.tags.get(TAG_USER, "?"),
                 metrics=dict(run.data.metrics),
+                failure=run.data.tags.get("sandbox.failure", ""),
             )
         )
     return summaries
