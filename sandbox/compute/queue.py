@@ -17,6 +17,7 @@ import signal
 import sqlite3
 import subprocess
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -284,8 +285,9 @@ class JobQueue:
         identity = self.settings.identity
         identity.require(Action.RUN_EXPERIMENT)
         self.device_count  # noqa: B018  (detect devices before taking the lock)
+        only = None if identity.role is Role.ADMIN else identity.tenant
         with connect(self.path, write=True) as conn:
-            job, _ = self._pick(conn)
+            job, _ = self._pick(conn, tenant=only)
             if job is None:
                 return None
             devices = sorted(self._free_devices(conn))[: job.gpus]
@@ -306,14 +308,16 @@ class JobQueue:
         quota = load_quotas(self.settings).for_tenant(job.tenant)
         budget = self._gpu_seconds_left(job, quota.gpu_seconds_per_day)
         timeout = budget / job.gpus if job.gpus and budget is not None else None
-        env = {
-            **os.environ,
-            "CUDA_VISIBLE_DEVICES": visible,
-            "SANDBOX_HOME": str(self.settings.home),
-            "SANDBOX_TENANT": job.tenant,
-            "SANDBOX_USER": job.user,
-            "SANDBOX_ROLE": row["role"],
-        }
+        env = job_environment(os.environ, same_tenant=job.tenant == identity.tenant)
+        env.update(
+            {
+                "CUDA_VISIBLE_DEVICES": visible,
+                "SANDBOX_HOME": str(self.settings.home),
+                "SANDBOX_TENANT": job.tenant,
+                "SANDBOX_USER": job.user,
+                "SANDBOX_ROLE": row["role"],
+            }
+        )
         self.logs_dir.mkdir(parents=True, exist_ok=True)
         exit_code: int | None = None
         reason = ""
@@ -493,8 +497,11 @@ class JobQueue:
             ).fetchone()
         return max(limit - used - float(reserved), 0.0)
 
-    def _pick(self, conn: sqlite3.Connection) -> tuple[Job | None, dict[int, str]]:
-        """Fair-share choice among queued jobs, plus why the others wait. Runs in a write tx."""
+    def _pick(
+        self, conn: sqlite3.Connection, tenant: str | None = None
+    ) -> tuple[Job | None, dict[int, str]]:
+        """Fair-share choice among queued jobs (of one ``tenant`` when given), plus why the
+        others wait. Runs in a write tx."""
         self._repair_orphans(conn)
         quotas: QuotaConfig = load_quotas(self.settings)
         used = {t: u["gpu_seconds"] for t, u in self.ledger.summary().items()}
@@ -510,6 +517,8 @@ class JobQueue:
         reasons: dict[int, str] = {}
         for row in conn.execute("SELECT * FROM jobs WHERE state = 'queued' ORDER BY id"):
             job = Job._from_row(row)
+            if tenant is not None and job.tenant != tenant:
+                continue  # another bank's job: only its bank (or an admin) runs it
             quota = quotas.for_tenant(job.tenant)
             load = used.get(job.tenant, 0.0) + reserved.get(job.tenant, 0.0)
             if running.get(job.tenant, 0) >= quota.concurrent_jobs:
@@ -547,6 +556,29 @@ class JobQueue:
                 "UPDATE jobs SET state = 'failed', finished = ?, reason = ? WHERE id = ?",
                 (time.time(), "the runner process died; resubmit the job", row["id"]),
             )
+
+
+# What a job inherits from the runner's environment: the machine (paths, locale), the offline
+# and threading switches, and where data and caches live. Nothing else - not the runner's
+# credentials, tokens or endpoint keys - unless the job is of the runner's own bank, which then
+# also gets the tracking server's address and the runner's sign-in.
+JOB_ENV_ALLOWLIST = (
+    "PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "TMPDIR", "VIRTUAL_ENV", "PYTHONPATH",
+    "HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_HOME", "MLFLOW_DISABLE_TELEMETRY",
+    "TLDEXTRACT_PUBLIC_SUFFIX_LIST_URLS", "OMP_NUM_THREADS", "OMP_WAIT_POLICY", "MKL_NUM_THREADS",
+    "TOKENIZERS_PARALLELISM", "RAY_USAGE_STATS_ENABLED", "SANDBOX_DATA_DIR", "SANDBOX_CACHE_DIR",
+    "SANDBOX_DEVICE", "SANDBOX_VAULT_KEK_FILE",
+)  # fmt: skip
+SAME_TENANT_ENV = (
+    "MLFLOW_TRACKING_URI", "MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD",
+    "MLFLOW_WORKSPACE", "SANDBOX_TRACKING_URI",
+)  # fmt: skip
+
+
+def job_environment(source: Mapping[str, str], *, same_tenant: bool) -> dict[str, str]:
+    """The environment a job starts with: the allowlisted variables of ``source`` only."""
+    names = JOB_ENV_ALLOWLIST + (SAME_TENANT_ENV if same_tenant else ())
+    return {name: source[name] for name in names if name in source}
 
 
 def _args_sha256(command: list[str]) -> str:

@@ -230,3 +230,28 @@ def test_a_validator_may_not_submit(settings: Settings, monkeypatch: pytest.Monk
     monkeypatch.setenv("SANDBOX_ROLE", "validator")
     with pytest.raises(AccessDenied):
         JobQueue(load_settings()).submit("test-bank", "v", [PY, "-c", "pass"])
+
+
+def test_a_tenant_runs_only_its_own_jobs_with_an_allowlisted_environment(
+    admin: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    out = tmp_path / "env.json"
+    script = "import json, os, sys; json.dump(dict(os.environ), open(sys.argv[1], 'w'))"
+    theirs = JobQueue(admin).submit("bank-b", "bob", [PY, "-c", script, str(out)])
+    monkeypatch.setenv("SANDBOX_ROLE", "data_scientist")  # tenant test-bank
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", "runner-password-never-leaks")
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-runner-key-never-leaks")
+    scientist = JobQueue(load_settings())
+    assert scientist.run_next() is None  # bank-b's job is not test-bank's to run
+    assert JobQueue(admin).get(theirs).state == "queued"
+    mine = scientist.submit("test-bank", "test-scientist", [PY, "-c", script, str(out)])
+    assert scientist.run_next().id == mine
+    seen = json.loads(out.read_text())
+    assert seen["SANDBOX_TENANT"] == "test-bank"
+    assert "OPENAI_API_KEY" not in seen  # not on the allowlist
+    assert seen["MLFLOW_TRACKING_PASSWORD"] == "runner-password-never-leaks"  # same bank only
+    monkeypatch.setenv("SANDBOX_ROLE", "admin")
+    assert JobQueue(load_settings()).run_next().id == theirs  # the operator runs any bank's job
+    seen = json.loads(out.read_text())
+    assert seen["SANDBOX_TENANT"] == "bank-b"
+    assert "MLFLOW_TRACKING_PASSWORD" not in seen and "OPENAI_API_KEY" not in seen
