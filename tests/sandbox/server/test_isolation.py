@@ -7,6 +7,7 @@ objects are written by its data scientist, then every other user probes them wit
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import json
 import os
@@ -25,6 +26,7 @@ from sandbox.errors import AccessDenied, AuditIntegrityError
 from sandbox.identity import Identity, Role
 from sandbox.server import process
 from sandbox.server.client import ControlPlane, Credentials, RemoteAuditLog
+from tests.postgres import postgres_bin, postgres_server
 from tests.use_cases.fraud.test_fraud_runs import SMALL_TRANSACTIONS
 
 BANKS = ("bank-a", "bank-b")
@@ -46,8 +48,23 @@ def _user(bank: str, role: str) -> tuple[str, str]:
 SERVER_HOME: dict[str, Path] = {}
 
 
-@pytest.fixture(scope="module")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+needs_postgres = pytest.mark.skipif(
+    postgres_bin() is None, reason="PostgreSQL is not installed (apt-get install postgresql)"
+)
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=needs_postgres)])
+def server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[str]:
+    """The server on its default SQLite stores, then on a real PostgreSQL server (its tracking
+    and user stores), each with the same two banks."""
+    with contextlib.ExitStack() as stack:
+        store = stack.enter_context(postgres_server()) if request.param == "postgresql" else None
+        yield from _serve(tmp_path_factory, store)
+
+
+def _serve(tmp_path_factory: pytest.TempPathFactory, store: str | None) -> Iterator[str]:
     home = tmp_path_factory.mktemp("server-home")
     SERVER_HOME["root"] = process.server_paths(Settings(home=home)).root
     settings = Settings(home=home)
@@ -55,20 +72,22 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     old = os.environ.get(process.ADMIN_PASSWORD_VARIABLE)
     os.environ[process.ADMIN_PASSWORD_VARIABLE] = ADMIN_PASSWORD
     try:
-        url = process.start(settings, port=port)
+        url = process.start(settings, port=port, backend_store_uri=store)
     finally:
         if old is None:
             os.environ.pop(process.ADMIN_PASSWORD_VARIABLE, None)
         else:
             os.environ[process.ADMIN_PASSWORD_VARIABLE] = old
-    admin = ControlPlane(Credentials(url, "admin", ADMIN_PASSWORD))
-    for bank in BANKS:
-        admin.create_tenant(bank)
-        for role in ROLES:
-            name, password = _user(bank, role)
-            admin.create_user(name, password, bank, role)
-    yield url
-    process.stop(settings)
+    try:
+        admin = ControlPlane(Credentials(url, "admin", ADMIN_PASSWORD))
+        for bank in BANKS:
+            admin.create_tenant(bank)
+            for role in ROLES:
+                name, password = _user(bank, role)
+                admin.create_user(name, password, bank, role)
+        yield url
+    finally:
+        process.stop(settings)
 
 
 def _client(
