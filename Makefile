@@ -62,7 +62,7 @@ test-all: data $(TEST_STAMP)  ## every test including slow ones (GPU tests skip 
 	$(BIN)/python -m pytest -m "" -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 ui: data  ## the Streamlit workbench on http://localhost:8501
-	$(BIN)/streamlit run app.py
+	$(BIN)/streamlit run app.py --server.address 127.0.0.1
 
 mlflow-ui: install  ## MLflow's own UI over the sandbox store
 	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlruns/mlflow.db
@@ -73,6 +73,7 @@ bench: data  ## benchmarks, JSON results under benchmarks/results/
 	$(BIN)/python -m benchmarks.models.run
 	$(BIN)/python -m benchmarks.intents
 	$(BIN)/python -m benchmarks.conduct
+	$(BIN)/python -m benchmarks.server_load
 
 bench-gpu: install  ## the model benchmark on CUDA (hf-local in bf16); errors clearly without a GPU
 	$(BIN)/python -m benchmarks.models.run --device cuda

@@ -188,6 +188,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs-per-tenant", type=int, default=4)
     parser.add_argument("--out", type=Path, default=RESULTS / "server_load.json")
     args = parser.parse_args(argv)
+    os.environ.setdefault("MLFLOW_ENABLE_ARTIFACTS_PROGRESS_BAR", "false")
 
     root = Path(tempfile.mkdtemp(prefix="sandbox-load-"))
     settings = Settings(home=root / "server-home")

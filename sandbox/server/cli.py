@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import sys
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -72,6 +73,42 @@ def status(port: Port = process.DEFAULT_PORT) -> None:
     console.print_json(json.dumps(info))
     if not info["answering"]:
         raise typer.Exit(1)
+
+
+@server_app.command("backup")
+def backup_command(
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", "-o", help="Archive (default sandbox-server-TIME.tar.gz)"),
+    ] = None,
+) -> None:
+    """Back up the server's stores (databases, audit log, keys, artifacts) into one archive,
+    consistently, while the server runs; the archive holds keys: keep it like them."""
+    from datetime import UTC, datetime
+
+    from sandbox.server.backup import backup
+
+    target = out or Path(f"sandbox-server-{datetime.now(UTC):%Y%m%dT%H%M%SZ}.tar.gz")
+    with console.status("Backing up the server's stores..."):
+        manifest = backup(load_settings(), target)
+    console.print(f"backup written: {target} ({len(manifest['files'])} files, mode 0600)")
+
+
+@server_app.command("restore")
+def restore_command(
+    archive: Annotated[Path, typer.Argument(help="Archive from `sandbox server backup`")],
+    force: Annotated[bool, typer.Option("--force", help="Replace existing stores")] = False,
+) -> None:
+    """Restore the server's stores from a backup (server stopped); checks every file's sha256
+    and verifies the restored audit log."""
+    from sandbox.server.backup import restore
+
+    with console.status("Restoring the server's stores..."):
+        manifest = restore(load_settings(), archive, force=force)
+    console.print(
+        f"restored {len(manifest['files'])} files from {archive} (backup of "
+        f"{manifest['created_at']}); audit log verified. Start it: `sandbox server start`"
+    )
 
 
 @tenant_app.command("create")

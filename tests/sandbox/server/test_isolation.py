@@ -8,6 +8,7 @@ objects are written by its data scientist, then every other user probes them wit
 from __future__ import annotations
 
 import contextlib
+import io
 import itertools
 import json
 import os
@@ -46,6 +47,7 @@ def _user(bank: str, role: str) -> tuple[str, str]:
 
 
 SERVER_HOME: dict[str, Path] = {}
+AUDIT_PATH = "audit/audit.jsonl"
 
 
 needs_postgres = pytest.mark.skipif(
@@ -402,3 +404,49 @@ def test_server_signs_bundles_only_for_readers_of_the_bank_and_entries_in_its_lo
     forged = {**manifest, "audit_entries": [{"seq": entries[0].seq, "hash": "f" * 64}]}
     with pytest.raises(Exception, match="not in the server's log"):
         officer.sign_manifest(json.dumps(forged).encode())
+
+
+def test_backup_while_running_restores_into_a_new_home_that_serves_the_same_banks(
+    server: str,
+    objects: dict[str, dict[str, str]],
+    request: pytest.FixtureRequest,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import tarfile
+
+    from sandbox.errors import ConfigError, DataError
+    from sandbox.server.backup import backup, restore
+
+    if request.node.callspec.params["server"] == "postgresql":
+        with pytest.raises(ConfigError, match="pg_dump"):
+            backup(Settings(home=SERVER_HOME["root"].parent), tmp_path / "b.tar.gz")
+        return
+    archive = tmp_path / "backup.tar.gz"
+    manifest = backup(Settings(home=SERVER_HOME["root"].parent), archive)  # server running
+    assert {"mlflow.db", "auth.db", "control.db", "audit.key", AUDIT_PATH} <= set(manifest["files"])
+    assert archive.stat().st_mode & 0o777 == 0o600
+    with pytest.raises(ConfigError, match="stop the server first"):
+        restore(Settings(home=SERVER_HOME["root"].parent), archive, force=True)
+    # a changed byte anywhere in the archive is refused, naming the file
+    changed = tmp_path / "changed.tar.gz"
+    with tarfile.open(archive) as source, tarfile.open(changed, "w:gz") as target:
+        for member in source.getmembers():
+            data = source.extractfile(member).read() if member.isfile() else None
+            if member.name == "control.db":
+                data = data[:-1] + bytes([data[-1] ^ 1])
+            target.addfile(member, None if data is None else io.BytesIO(data))
+    fresh = Settings(home=tmp_path / "restored")
+    with pytest.raises(DataError, match="control.db is missing or changed"):
+        restore(fresh, changed)
+    restore(fresh, archive)
+    with pytest.raises(ConfigError, match="--force"):
+        restore(fresh, archive)
+    url = process.start(fresh, port=_free_port())
+    try:
+        client = _client(url, _user("bank-a", "data_scientist"), "bank-a", monkeypatch)
+        assert client.get_run(objects["bank-a"]["run"]).data.metrics["auprc"] == 0.9
+        assert [a.path for a in client.list_artifacts(objects["bank-a"]["run"])] == ["evidence.txt"]
+        assert _audit(url, "bank-a", "hkma_reviewer").verify() >= 1
+    finally:
+        process.stop(fresh)
