@@ -638,18 +638,74 @@ def scan_store(
     raise typer.Exit(1)
 
 
+@vault_app.command("request")
+def vault_request(
+    token: Annotated[str, typer.Argument(help="Pseudonym such as '<HK_ID_7>'")],
+    reason: Annotated[str, typer.Option("--reason", "-r", help="Why (kept in the vault)")],
+) -> None:
+    """Ask to re-identify a pseudonym (compliance officers); a second person approves it."""
+    from sandbox.config import load_settings
+    from sandbox.privacy.vault import Vault
+
+    settings = load_settings()
+    request_id = Vault(settings).request_reveal(token, settings.identity, reason)
+    console.print(
+        f"request {request_id} for {token} recorded; another compliance officer approves it "
+        f"with `sandbox vault approve {request_id}`"
+    )
+
+
+@vault_app.command("approve")
+def vault_approve(
+    request_id: Annotated[int, typer.Argument(help="Request id (sandbox vault requests)")],
+) -> None:
+    """Approve another person's re-identification request (never your own; audited)."""
+    from sandbox.config import load_settings
+    from sandbox.privacy.vault import Vault
+
+    settings = load_settings()
+    request = Vault(settings).approve_reveal(request_id, settings.identity)
+    console.print(
+        f"request {request.id} of {request.requested_by} for {request.token} approved; they "
+        f"reveal it once with `sandbox vault reveal '{request.token}' --request {request.id}`"
+    )
+
+
+@vault_app.command("requests")
+def vault_requests() -> None:
+    """Re-identification requests of your bank (who asked, who approved, whether used)."""
+    from sandbox.config import load_settings
+    from sandbox.identity import Action
+    from sandbox.privacy.vault import Vault
+
+    settings = load_settings()
+    settings.identity.require(Action.REIDENTIFY)
+    table = Table(title="Re-identification requests")
+    for column in ("id", "token", "asked by", "asked at", "approved by", "state"):
+        table.add_column(column)
+    for r in Vault(settings).reveal_requests():
+        table.add_row(
+            str(r.id), r.token, r.requested_by, r.requested_at, r.approved_by or "-", r.state
+        )
+    console.print(table)
+
+
 @vault_app.command("reveal")
 def vault_reveal(
     tokens: Annotated[list[str], typer.Argument(help="Pseudonyms such as '<HK_ID_7>'")],
+    request: Annotated[
+        int | None, typer.Option("--request", help="Your approved request for the token")
+    ] = None,
 ) -> None:
-    """Show the personal data behind pseudonyms (compliance officers and admins; audited)."""
+    """Show the personal data behind a pseudonym: your own request, approved by a second
+    compliance officer, reveals once (audited)."""
     from sandbox.config import load_settings
     from sandbox.privacy.vault import Vault
 
     settings = load_settings()
     vault = Vault(settings)
     for token in tokens:
-        entry = vault.reveal(token, settings.identity)
+        entry = vault.reveal(token, settings.identity, request)
         sys.stdout.write(f"{entry.token}\t{entry.value}\n")  # tab-separated, for scripts
 
 

@@ -112,7 +112,23 @@ def test_vault_reveal_for_officer_only(settings: Settings, monkeypatch, capsys) 
     code, _, err = _run(["vault", "reveal", "<HK_ID_1>"], monkeypatch, capsys)
     assert code == 5 and "reidentify" in err
     monkeypatch.setenv("SANDBOX_ROLE", "compliance_officer")
-    code, out, _ = _run(["vault", "reveal", "<HK_ID_1>"], monkeypatch, capsys)
+    code, _, err = _run(["vault", "reveal", "<HK_ID_1>"], monkeypatch, capsys)
+    assert code == 5 and "second person" in err
+    code, out, _ = _run(
+        ["vault", "request", "<HK_ID_1>", "--reason", "complaint case 7 follow-up"],
+        monkeypatch,
+        capsys,
+    )
+    assert code == 0 and "request 1" in out
+    code, _, err = _run(["vault", "approve", "1"], monkeypatch, capsys)
+    assert code == 5 and "second person must approve" in err
+    monkeypatch.setenv("SANDBOX_USER", "officer-two")
+    code, out, _ = _run(["vault", "approve", "1"], monkeypatch, capsys)
+    assert code == 0 and "approved" in out
+    code, out, _ = _run(["vault", "requests"], monkeypatch, capsys)
+    assert code == 0 and "approved" in out
+    monkeypatch.setenv("SANDBOX_USER", "test-scientist")  # the one who asked
+    code, out, _ = _run(["vault", "reveal", "<HK_ID_1>", "--request", "1"], monkeypatch, capsys)
     assert code == 0 and out.strip() == f"<HK_ID_1>\t{HKID}"
 
 

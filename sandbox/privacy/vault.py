@@ -18,6 +18,7 @@ import os
 import re
 import sqlite3
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sandbox.audit import open_audit
@@ -51,6 +52,25 @@ def normalise(entity_type: EntityType, value: str) -> str:
             if compact.startswith(prefix) and len(compact) == len(prefix) + 8:
                 compact = compact[len(prefix) :]
     return compact
+
+
+@dataclass(frozen=True)
+class RevealRequest:
+    """One request to re-identify a pseudonym: who asked, who approved, when it was used."""
+
+    id: int
+    token: str
+    requested_by: str
+    requested_at: str
+    approved_by: str | None
+    approved_at: str | None
+    used_at: str | None
+
+    @property
+    def state(self) -> str:
+        if self.used_at:
+            return "used"
+        return "approved" if self.approved_by else "pending"
 
 
 @dataclass(frozen=True)
@@ -129,6 +149,11 @@ class Vault:
                 "entity_type TEXT NOT NULL, number INTEGER NOT NULL, value BLOB NOT NULL, "
                 "UNIQUE (entity_type, number))"
             )
+            self._db.execute(
+                "CREATE TABLE IF NOT EXISTS reveal_requests (id INTEGER PRIMARY KEY, "
+                "token TEXT NOT NULL, requested_by TEXT NOT NULL, requested_at TEXT NOT NULL, "
+                "reason TEXT NOT NULL, approved_by TEXT, approved_at TEXT, used_at TEXT)"
+            )
             self._db.commit()
         return self._db
 
@@ -180,17 +205,8 @@ class Vault:
                 tokens.append(f"<{entity_type}_{number}>")
         return tokens
 
-    def reveal(self, token: str, identity: Identity) -> VaultEntry:
-        """The personal data behind a token, for an authorised identity of this tenant.
-
-        Raises:
-            AccessDenied: The role may not re-identify, or the identity is of another tenant.
-            ConfigError: The token is malformed or unknown to this tenant's vault.
-        """
-        from cryptography.fernet import Fernet, InvalidToken
-
-        audit = open_audit(self.settings)
-        details = {"token": token, "vault_tenant": self.tenant}
+    def _authorise(self, identity: Identity, token: str, action: str) -> None:
+        """Re-identification rights in this tenant; a refusal is audited and raised."""
         try:
             identity.require(Action.REIDENTIFY)
             if identity.tenant != self.tenant:
@@ -199,8 +215,96 @@ class Vault:
                     f"vault of tenant '{self.tenant}'"
                 )
         except AccessDenied as exc:
-            audit.append(identity, "vault.reveal_refused", token, {**details, "reason": str(exc)})
+            open_audit(self.settings).append(
+                identity,
+                f"vault.{action}_refused",
+                token,
+                {"vault_tenant": self.tenant, "reason": str(exc)},
+            )
             raise
+
+    def request_reveal(self, token: str, identity: Identity, reason: str) -> int:
+        """Ask to re-identify ``token``; a second authorised person must approve it (HKMA-AI-2,
+        PDPO DPP4). Returns the request id. The reason is kept in the vault; the audit entry
+        holds its sha256 only."""
+        self._authorise(identity, token, "reveal_request")
+        if len(reason.strip()) < 10:
+            raise ConfigError("say why re-identification is needed (a reason of 10+ characters)")
+        self._entry_row(token)  # a clear error for an unknown or malformed token
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        db = self._conn()
+        with db:
+            cursor = db.execute(
+                "INSERT INTO reveal_requests (token, requested_by, requested_at, reason) "
+                "VALUES (?, ?, ?, ?)",
+                (token.strip(), identity.user, now, reason.strip()),
+            )
+        request_id = int(cursor.lastrowid or 0)
+        open_audit(self.settings).append(
+            identity,
+            "vault.reveal_requested",
+            token,
+            {
+                "vault_tenant": self.tenant,
+                "request": request_id,
+                "reason_sha256": hashlib.sha256(reason.strip().encode()).hexdigest(),
+            },
+        )
+        return request_id
+
+    def approve_reveal(self, request_id: int, identity: Identity) -> RevealRequest:
+        """Approve another person's pending request (never one's own)."""
+        request = self.reveal_request(request_id)
+        self._authorise(identity, request.token, "reveal_approve")
+        if request.requested_by == identity.user:
+            raise AccessDenied(
+                f"'{identity.user}' asked for request {request_id}: a second person must "
+                "approve it (HKMA-AI-2)"
+            )
+        if request.approved_by is not None:
+            raise ConfigError(f"request {request_id} is approved already")
+        now = datetime.now(UTC).isoformat(timespec="seconds")
+        db = self._conn()
+        with db:
+            db.execute(
+                "UPDATE reveal_requests SET approved_by = ?, approved_at = ? WHERE id = ?",
+                (identity.user, now, request_id),
+            )
+        open_audit(self.settings).append(
+            identity,
+            "vault.reveal_approved",
+            request.token,
+            {
+                "vault_tenant": self.tenant,
+                "request": request_id,
+                "requested_by": request.requested_by,
+            },
+        )
+        return self.reveal_request(request_id)
+
+    def reveal_request(self, request_id: int) -> RevealRequest:
+        row = (
+            self._conn()
+            .execute(
+                "SELECT id, token, requested_by, requested_at, approved_by, approved_at, used_at "
+                "FROM reveal_requests WHERE id = ?",
+                (int(request_id),),
+            )
+            .fetchone()
+        )
+        if row is None:
+            raise ConfigError(f"no re-identification request {request_id} in '{self.tenant}'")
+        return RevealRequest(*row)
+
+    def reveal_requests(self) -> list[RevealRequest]:
+        """Every request of this tenant, newest first (reasons are not listed)."""
+        rows = self._conn().execute(
+            "SELECT id, token, requested_by, requested_at, approved_by, approved_at, used_at "
+            "FROM reveal_requests ORDER BY id DESC"
+        )
+        return [RevealRequest(*row) for row in rows]
+
+    def _entry_row(self, token: str) -> tuple[EntityType, bytes]:
         match = TOKEN_RE.fullmatch(token.strip())
         if match is None:
             raise ConfigError(f"'{token}' is not a pseudonym (expected e.g. <HK_ID_7>)")
@@ -217,13 +321,60 @@ class Vault:
             .fetchone()
         )
         if row is None:
-            audit.append(identity, "vault.reveal_unknown", token, details)
             raise ConfigError(f"pseudonym {token} is not in the vault of tenant '{self.tenant}'")
+        return entity_type, row[0]
+
+    def reveal(self, token: str, identity: Identity, request_id: int | None = None) -> VaultEntry:
+        """The personal data behind a token, for the person whose request ``request_id`` for
+        this token a second person approved; each approved request reveals once.
+
+        Raises:
+            AccessDenied: The role may not re-identify, the identity is of another tenant, or
+                there is no approved, unused request of this person for this token.
+            ConfigError: The token is malformed or unknown to this tenant's vault.
+        """
+        from cryptography.fernet import Fernet, InvalidToken
+
+        audit = open_audit(self.settings)
+        details: dict[str, object] = {"token": token, "vault_tenant": self.tenant}
+        self._authorise(identity, token, "reveal")
         try:
-            value = Fernet(self._load_key()).decrypt(row[0]).decode()
+            entity_type, encrypted = self._entry_row(token)
+        except ConfigError:
+            audit.append(identity, "vault.reveal_unknown", token, details)
+            raise
+        request = None if request_id is None else self.reveal_request(request_id)
+        if (
+            request is None
+            or request.token != token.strip()
+            or request.requested_by != identity.user
+            or request.approved_by is None
+            or request.used_at is not None
+        ):
+            reason = (
+                "re-identification needs your own request approved by a second person: "
+                f"`sandbox vault request '{token}' --reason ...`, then another compliance "
+                "officer runs `sandbox vault approve ID`, then "
+                f"`sandbox vault reveal '{token}' --request ID` (each approval reveals once)"
+            )
+            audit.append(identity, "vault.reveal_refused", token, {**details, "reason": reason})
+            raise AccessDenied(reason)
+        try:
+            value = Fernet(self._load_key()).decrypt(encrypted).decode()
         except InvalidToken:
             raise DataError(f"the vault entry for {token} does not decrypt with the key") from None
-        audit.append(identity, "vault.reveal", token, details)
+        db = self._conn()
+        with db:
+            db.execute(
+                "UPDATE reveal_requests SET used_at = ? WHERE id = ?",
+                (datetime.now(UTC).isoformat(timespec="seconds"), request.id),
+            )
+        audit.append(
+            identity,
+            "vault.reveal",
+            token,
+            {**details, "request": request.id, "approved_by": request.approved_by},
+        )
         return VaultEntry(token=token, entity_type=entity_type, value=value)
 
 

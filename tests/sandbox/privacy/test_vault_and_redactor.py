@@ -93,9 +93,29 @@ def test_vault_round_trip_for_compliance_officer(
     redaction = Redactor(settings).redact(f"HKID {HKID}")
     token = redaction.replacements[0]
     officer = _as(settings, monkeypatch, role="compliance_officer", user="officer-1")
-    entry = Vault(officer).reveal(token, officer.identity)
+    # one person alone cannot re-identify: a request, a second person's approval, then once
+    with pytest.raises(AccessDenied, match="approved by a second person"):
+        Vault(officer).reveal(token, officer.identity)
+    request = Vault(officer).request_reveal(token, officer.identity, "case 2026-114 review")
+    with pytest.raises(AccessDenied, match="approved by a second person"):
+        Vault(officer).reveal(token, officer.identity, request)  # not approved yet
+    with pytest.raises(AccessDenied, match="a second person must approve"):
+        Vault(officer).approve_reveal(request, officer.identity)
+    second = Identity(user="officer-2", tenant="test-bank", role=Role.COMPLIANCE_OFFICER)
+    scientist = Identity(user="ds", tenant="test-bank", role=Role.DATA_SCIENTIST)
+    with pytest.raises(AccessDenied, match="reidentify"):
+        Vault(officer).approve_reveal(request, scientist)
+    assert Vault(officer).approve_reveal(request, second).approved_by == "officer-2"
+    with pytest.raises(AccessDenied):  # the approver does not get to read it
+        Vault(officer).reveal(token, second, request)
+    entry = Vault(officer).reveal(token, officer.identity, request)
     assert entry.value == HKID and entry.entity_type is EntityType.HK_ID
-    assert _actions(officer)[-1] == "vault.reveal"
+    with pytest.raises(AccessDenied, match="reveals once"):
+        Vault(officer).reveal(token, officer.identity, request)
+    actions = _actions(officer)
+    assert "vault.reveal_requested" in actions and "vault.reveal_approved" in actions
+    assert actions[-2:] == ["vault.reveal", "vault.reveal_refused"]
+    assert "case 2026-114" not in officer.audit_log_path.read_text()  # the reason stays inside
 
 
 def test_vault_refuses_data_scientist_and_other_tenant_and_audits(
@@ -166,7 +186,7 @@ def test_vault_key_is_stored_only_wrapped_by_a_kek_outside_the_home(
     other.write_bytes(Fernet.generate_key())
     officer = Identity(user="co", tenant="test-bank", role=Role.COMPLIANCE_OFFICER)
     with pytest.raises(DataError, match="does not unwrap with the key-encryption key"):
-        Vault(settings).reveal(token, officer)
+        Vault(settings).request_reveal(token, officer, "does the copy reveal anything?")
     # a KEK inside the home is refused
     monkeypatch.setenv("SANDBOX_VAULT_KEK_FILE", str(settings.home / "kek"))
     with pytest.raises(ConfigError, match="inside the sandbox home"):
@@ -185,7 +205,10 @@ def test_plain_vault_key_of_an_older_vault_is_wrapped_and_removed(settings: Sett
     vault.close()
     assert not (folder / "vault.key").exists() and (folder / "vault.key.wrapped").exists()
     officer = Identity(user="co", tenant="test-bank", role=Role.COMPLIANCE_OFFICER)
-    assert Vault(settings).reveal(token, officer).value == HKID
+    second = Identity(user="co-2", tenant="test-bank", role=Role.COMPLIANCE_OFFICER)
+    request = Vault(settings).request_reveal(token, officer, "migration check of the key")
+    Vault(settings).approve_reveal(request, second)
+    assert Vault(settings).reveal(token, officer, request).value == HKID
     assert Vault(settings)._load_key() == legacy
 
 

@@ -181,6 +181,8 @@ def test_isolation_matrix(
                 )
                 results.append((actor_bank, role, workspace, name, expected, done))
     wrong = [r for r in results if r[4] != r[5]]
+    refused = sum(1 for r in results if not r[5])
+    print(f"isolation matrix: {len(results)} probes, {refused} refused, {len(wrong)} wrong")
     assert len(results) >= 100
     assert not wrong, "\n".join(
         f"{bank} {role} in workspace {ws}: {op} expected {'allowed' if exp else 'refused'}"
