@@ -247,7 +247,7 @@ def models_page() -> None:
     if reply is not None:
         st.caption("What the model received")
         st.code(reply.sent[-1]["content"], language=None, wrap_lines=True)
-        st.caption("Answer" + (" (pseudonyms restored for your role)" if reply.restored else ""))
+        st.caption("Answer (pseudonyms kept; re-identification goes through the vault)")
         st.write(reply.text)
         st.caption(
             f"{reply.model} · {reply.prompt_tokens} + {reply.completion_tokens} tokens · "

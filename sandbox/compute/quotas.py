@@ -71,8 +71,12 @@ class QuotaConfig(BaseModel):
 
 
 def quotas_path(settings: Settings) -> Path:
-    """Where the quotas file lives: ``<home>/config/quotas.yaml``."""
-    return settings.home / "config" / "quotas.yaml"
+    """Where the quotas come from: ``<home>/config/quotas.yaml``, or the server's copy."""
+    from sandbox.admin_config import SERVER_SOURCE, local_config_path
+
+    if settings.server_url is not None:
+        return SERVER_SOURCE / "quotas.yaml"
+    return local_config_path(settings, "quotas")
 
 
 def load_quotas(settings: Settings) -> QuotaConfig:
@@ -81,15 +85,20 @@ def load_quotas(settings: Settings) -> QuotaConfig:
     Raises:
         ConfigError: The file is not YAML, not a mapping, or holds an unknown key or bad value.
     """
-    path = quotas_path(settings)
-    if not path.exists():
+    from sandbox.admin_config import read_admin_config
+
+    text, path = read_admin_config(settings, "quotas")
+    return parse_quotas(text, path)
+
+
+def parse_quotas(text: str | None, path: Path) -> QuotaConfig:
+    """Validate quotas YAML (``None``: the defaults for everyone); ``path`` names its source."""
+    if text is None:
         return QuotaConfig(path=path, default=TenantQuota(), tenants={})
     try:
-        loaded = yaml.safe_load(path.read_text(encoding="utf-8"))
+        loaded = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ConfigError(f"quotas file {path} is not valid YAML: {exc}") from None
-    except OSError as exc:
-        raise ConfigError(f"cannot read quotas file {path}: {exc.strerror}") from None
     loaded = {} if loaded is None else loaded
     if not isinstance(loaded, dict):
         raise ConfigError(f"quotas file {path} must hold a mapping with 'default' and 'tenants'")
@@ -113,8 +122,8 @@ def load_quotas(settings: Settings) -> QuotaConfig:
 
 
 def load_quota(settings: Settings, tenant: str | None = None) -> TenantQuota:
-    """The effective quota of ``tenant`` (default: the acting tenant, ``settings.tenant``)."""
-    return load_quotas(settings).for_tenant(tenant or settings.tenant)
+    """The effective quota of ``tenant`` (default: the acting identity's tenant)."""
+    return load_quotas(settings).for_tenant(tenant or settings.identity.tenant)
 
 
 def _mapping(value: Any, key: str, path: Path) -> dict[Any, Any]:

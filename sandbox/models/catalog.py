@@ -146,12 +146,20 @@ def catalog_path(settings: Settings) -> Path:
 
 
 def load_catalog(settings: Settings) -> ModelCatalog:
-    """Read the catalogue (built-in defaults when the file does not exist)."""
-    path = catalog_path(settings)
-    if not path.is_file():
+    """The catalogue: the server's against a sandbox server, else ``<home>/config/models.yaml``
+    (built-in defaults when unset)."""
+    from sandbox.admin_config import read_admin_config
+
+    text, path = read_admin_config(settings, "models")
+    return parse_catalog(text, path)
+
+
+def parse_catalog(text: str | None, path: Path) -> ModelCatalog:
+    """Validate catalogue YAML (``None``: the built-in defaults); ``path`` names its source."""
+    if text is None:
         return ModelCatalog()
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        raw = yaml.safe_load(text) or {}
     except yaml.YAMLError as error:
         raise ConfigError(f"{path} is not valid YAML: {error}") from None
     if not isinstance(raw, dict):
@@ -179,7 +187,8 @@ def check_endpoint(url: str, allowed: list[str] | tuple[str, ...]) -> None:
     shown = f"{parts.scheme}://{parts.netloc}" if parts.netloc else url
     raise AccessDenied(
         f"model endpoint {shown} is not on the allowlist ({', '.join(allowed)}); an admin can "
-        "add its origin to allowed_endpoints in <home>/config/models.yaml"
+        "add its origin to allowed_endpoints in the catalogue (`sandbox admin config set models "
+        "FILE` on a sandbox server, else <home>/config/models.yaml)"
     )
 
 

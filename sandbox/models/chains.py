@@ -56,7 +56,7 @@ class GatewayChatModel(BaseChatModel):
     """A LangChain chat model whose every call goes through the sandbox gateway.
 
     The AI message carries token counts in ``usage_metadata`` and, in ``response_metadata``, the
-    model name, latency and whether pseudonyms were restored for this caller.
+    model name, latency and the redacted text.
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -103,7 +103,6 @@ class GatewayChatModel(BaseChatModel):
             response_metadata={
                 "model_name": reply.model,
                 "latency_s": reply.latency_s,
-                "restored": reply.restored,
                 "model_text": reply.model_text,
             },
         )

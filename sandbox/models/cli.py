@@ -92,8 +92,6 @@ def chat(
     console.print(reply.text, highlight=False, soft_wrap=True)
     console.print(
         f"[dim]{reply.model} · {reply.prompt_tokens} + {reply.completion_tokens} tokens · "
-        f"{reply.latency_s:.1f} s · pseudonyms "
-        + ("restored (your role may re-identify)" if reply.restored else "kept")
-        + "[/dim]",
+        f"{reply.latency_s:.1f} s · pseudonyms kept (re-identify through the vault)[/dim]",
         highlight=False,
     )

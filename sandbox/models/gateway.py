@@ -10,8 +10,9 @@ For each call it
 4. pseudonymises the answer too (a model can echo or invent identifiers);
 5. writes one audit entry: tenant, user, model, provider, sha256 of the prompt and of the answer as
    the model saw and wrote them, token counts, latency, attempts and redaction counts, never text;
-6. records usage, and hands back the answer with pseudonyms restored only if the role may
-   re-identify (compliance officer, admin); everyone else sees the tokens.
+6. records usage, and hands back the answer with its pseudonyms: nobody, whatever the role, gets
+   values back from a model call (re-identification needs a second person's approval and goes
+   through the vault: ``sandbox vault request``).
 
 Deterministic mode (greedy decoding, fixed seed) is what evaluations use, so a rerun gives the same
 answers.
@@ -33,7 +34,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.audit import open_audit
 from sandbox.config import Settings
-from sandbox.errors import ConfigError, PrerequisiteError, SandboxError
+from sandbox.errors import PrerequisiteError, SandboxError
 from sandbox.identity import Action
 from sandbox.models.base import ChatModel, GenerationConfig, Message, ModelCard, check_messages
 
@@ -68,11 +69,9 @@ class GatewayReply:
     """A generated answer as the gateway hands it back."""
 
     text: str
-    """What the caller sees: pseudonyms restored when the role may re-identify, else tokens."""
+    """What the caller sees: the answer with pseudonyms (the same as ``model_text``)."""
     model_text: str
     """The answer after output redaction: what is safe to store or log."""
-    restored: bool
-    """True when pseudonyms in ``text`` were replaced by the original values."""
     sent: list[Message]
     """The messages as the model received them (pseudonymised)."""
     model: str
@@ -171,11 +170,9 @@ class Gateway:
             "seed": config.seed,
         }
         self._finish("model.chat", tokens, latency, attempts, entry_details, counts_in, counts_out)
-        text, restored = self._restore(model_text)
         return GatewayReply(
-            text=text,
+            text=model_text,
             model_text=model_text,
-            restored=restored,
             sent=sent,
             model=self.model_name,
             prompt_tokens=result.prompt_tokens,
@@ -404,20 +401,3 @@ class Gateway:
             self.model_name,
             {"call": what, "attempts": attempts, "reason": reason},
         )
-
-    def _restore(self, text: str) -> tuple[str, bool]:
-        """Replace vault tokens by their values when the role may re-identify."""
-        from sandbox.privacy.vault import TOKEN_RE, Vault
-
-        if not self.identity.can(Action.REIDENTIFY) or not TOKEN_RE.search(text):
-            return text, False
-        vault = Vault(self.settings)
-        values: dict[str, str] = {}
-        for match in TOKEN_RE.finditer(text):
-            token = match.group(0)
-            if token not in values:
-                try:
-                    values[token] = vault.reveal(token, self.identity).value
-                except ConfigError:  # a token the model made up: leave it as it is
-                    values[token] = token
-        return TOKEN_RE.sub(lambda m: values[m.group(0)], text), True

@@ -360,6 +360,52 @@ def bundle_sign(body: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _config_name(body: dict[str, Any]) -> str:
+    from sandbox.admin_config import ADMIN_FILES
+
+    name = _field(body, "name")
+    if name not in ADMIN_FILES:
+        raise RouteError(400, f"unknown configuration '{name}'; known: {', '.join(ADMIN_FILES)}")
+    return name
+
+
+def config_get(body: dict[str, Any]) -> dict[str, Any]:
+    """The administrator's configuration every client uses (any signed-in user reads it)."""
+    from sandbox.admin_config import ADMIN_FILES
+
+    _caller()
+    path = _server_home() / "config" / ADMIN_FILES[_config_name(body)]
+    return {"yaml": path.read_text(encoding="utf-8") if path.is_file() else None}
+
+
+def config_set(body: dict[str, Any]) -> dict[str, Any]:
+    """Replace one configuration file (administrator only), after validating it; audited."""
+    import hashlib
+
+    from sandbox.admin_config import ADMIN_FILES, SERVER_SOURCE
+    from sandbox.compute.quotas import parse_quotas
+    from sandbox.errors import ConfigError
+    from sandbox.fileio import atomic_write
+    from sandbox.models.catalog import parse_catalog
+
+    admin = _require_admin()
+    name = _config_name(body)
+    text = body.get("yaml")
+    if not isinstance(text, str):
+        raise RouteError(400, "field 'yaml' must be the file's text")
+    try:
+        (parse_quotas if name == "quotas" else parse_catalog)(
+            text, SERVER_SOURCE / ADMIN_FILES[name]
+        )
+    except ConfigError as exc:
+        raise RouteError(400, str(exc)) from None
+    atomic_write(_server_home() / "config" / ADMIN_FILES[name], text.encode("utf-8"), mode=0o640)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    for tenant in control_store().tenants():  # each bank's audit shows what governs it
+        _admin_audit(admin, tenant, "config.changed", name, sha256=digest)
+    return {"name": name, "sha256": digest}
+
+
 ROUTES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
     f"{API}/whoami": ("GET", whoami),
     f"{API}/tenants/create": ("POST", create_tenant),
@@ -372,6 +418,8 @@ ROUTES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
     f"{API}/audit/head": ("GET", audit_head),
     f"{API}/bundles/key": ("GET", bundle_key),
     f"{API}/bundles/sign": ("POST", bundle_sign),
+    f"{API}/config/get": ("GET", config_get),
+    f"{API}/config/set": ("POST", config_set),
 }
 
 

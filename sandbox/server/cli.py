@@ -29,7 +29,11 @@ admin_app = typer.Typer(
 tenant_app = typer.Typer(help="Banks: each has its own MLflow workspace.", no_args_is_help=True)
 user_app = typer.Typer(help="Users, each bound to one bank and one role.", no_args_is_help=True)
 admin_app.add_typer(tenant_app, name="tenant")
+config_app = typer.Typer(
+    help="Quotas and the model catalogue/allowlist every client uses.", no_args_is_help=True
+)
 admin_app.add_typer(user_app, name="user")
+admin_app.add_typer(config_app, name="config")
 
 Port = Annotated[int, typer.Option("--port", help="Loopback port")]
 
@@ -109,6 +113,29 @@ def restore_command(
         f"restored {len(manifest['files'])} files from {archive} (backup of "
         f"{manifest['created_at']}); audit log verified. Start it: `sandbox server start`"
     )
+
+
+@config_app.command("show")
+def config_show(
+    name: Annotated[str, typer.Argument(help="quotas or models (catalogue and allowlist)")],
+) -> None:
+    """Print the configuration every client of the server uses."""
+    text = ControlPlane().get_config(name)
+    sys.stdout.write(text if text is not None else f"# {name}: not set, built-in defaults\n")
+
+
+@config_app.command("set")
+def config_set(
+    name: Annotated[str, typer.Argument(help="quotas or models (catalogue and allowlist)")],
+    file: Annotated[Path, typer.Argument(help="YAML file")],
+) -> None:
+    """Replace a configuration on the server (admin; validated, audited in every bank)."""
+    try:
+        text = file.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {file}: {exc.strerror}") from None
+    result = ControlPlane().set_config(name, text)
+    console.print(f"{name} set on the server (sha256 {result['sha256'][:16]}…)")
 
 
 @tenant_app.command("create")

@@ -135,6 +135,14 @@ class ControlPlane:
     def grant_reviewer(self, username: str, tenant: str) -> dict[str, Any]:
         return self._call("POST", "reviewers/grant", {"username": username, "tenant": tenant})
 
+    def get_config(self, name: str) -> str | None:
+        """The administrator's configuration file ``name`` (quotas, models); None if unset."""
+        return self._call("GET", "config/get", {"name": name})["yaml"]
+
+    def set_config(self, name: str, text: str) -> dict[str, Any]:
+        """Replace a configuration file (administrator only; validated by the server)."""
+        return self._call("POST", "config/set", {"name": name, "yaml": text})
+
     def signing_key(self) -> str:
         """The server's bundle-signing public key (base64 of the raw Ed25519 key)."""
         return str(self._call("GET", "bundles/key")["public_key"])

@@ -100,7 +100,7 @@ def test_prompt_is_pseudonymised_and_audit_holds_hashes_not_text(settings: Setti
     assert HKID not in received and PHONE not in received
     assert "<HK_ID_" in received and "<HK_PHONE_" in received
     assert reply.redactions["input"] == {"HK_ID": 1, "HK_PHONE": 1}
-    assert reply.restored is False and HKID not in reply.text  # a data scientist sees tokens
+    assert HKID not in reply.text  # the caller sees tokens
     audit = _audit_text(settings)
     assert HKID not in audit and PHONE not in audit and "91234567" not in audit
     entry = [e for e in AuditLog(settings.audit_log_path).entries() if e.action == "model.chat"][-1]
@@ -109,14 +109,15 @@ def test_prompt_is_pseudonymised_and_audit_holds_hashes_not_text(settings: Setti
     assert entry.details["latency_ms"] >= 0 and entry.target == "scripted"
 
 
-def test_officer_sees_restored_values(settings: Settings) -> None:
+def test_no_role_gets_values_back_from_a_model_call(settings: Settings) -> None:
+    """Re-identification needs a second person (the vault's request/approve): a compliance
+    officer asking the model to repeat a pseudonym sees the pseudonym, not the value."""
     model = ScriptedModel(answer=None)
     _gateway(settings, model).chat([{"role": "user", "content": f"HKID {HKID}"}])
     officer = load_settings(role="compliance_officer")
-    reply = _gateway(officer, model).chat([{"role": "user", "content": f"HKID {HKID}"}])
-    assert reply.restored is True
-    assert reply.text == f"HKID {HKID}"
-    assert HKID not in reply.model_text
+    reply = _gateway(officer, model).chat([{"role": "user", "content": "Repeat: <HK_ID_1>"}])
+    assert "<HK_ID_1>" in reply.text and HKID not in reply.text
+    assert reply.text == reply.model_text
 
 
 def test_token_quota_refuses_before_calling_the_model(settings: Settings) -> None:
@@ -236,13 +237,12 @@ def test_real_model_chat_with_hkid_and_phone(settings: Settings, embedded_availa
     scientist = Gateway(settings, "embedded", policy=policy).chat(messages, config)
     assert HKID not in scientist.sent[-1]["content"] and PHONE not in scientist.sent[-1]["content"]
     assert HKID not in scientist.text and PHONE not in scientist.text
-    assert scientist.restored is False and scientist.completion_tokens > 0
+    assert scientist.completion_tokens > 0
     officer = Gateway(load_settings(role="compliance_officer"), "embedded", policy=policy)
     reply = officer.chat(messages, config)
     assert reply.model_text == scientist.model_text  # same tokens, same greedy answer
-    assert reply.restored is True
     assert "<HK_ID_1>" in reply.model_text, reply.model_text  # SmolLM2 echoes the token
-    assert HKID in reply.text
+    assert HKID not in reply.text  # no role gets values back from a model call
     audit = _audit_text(settings)
     assert HKID not in audit and PHONE not in audit
 

@@ -452,3 +452,36 @@ def test_backup_while_running_restores_into_a_new_home_that_serves_the_same_bank
         assert _audit(url, "bank-a", "hkma_reviewer").verify() >= 1
     finally:
         process.stop(fresh)
+
+
+def test_admin_configuration_comes_from_the_server_only(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A client's own config/quotas.yaml is ignored against a server; only the admin sets the
+    server's, which is validated and audited in every bank."""
+    from sandbox.compute.quotas import load_quotas
+    from sandbox.errors import ConfigError
+
+    scientist = _user("bank-a", "data_scientist")
+    home = tmp_path / "client"
+    (home / "config").mkdir(parents=True)
+    (home / "config" / "quotas.yaml").write_text("default:\n  tokens_per_day: 999999999\n")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", server)
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", scientist[0])
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", scientist[1])
+    admin = ControlPlane(Credentials(server, "admin", ADMIN_PASSWORD))
+    try:
+        admin.set_config("quotas", "tenants:\n  bank-a:\n    tokens_per_day: 1234\n")
+        quotas = load_quotas(Settings(home=home))
+        assert quotas.for_tenant("bank-a").tokens_per_day == 1234
+        assert quotas.default.tokens_per_day != 999999999  # the local file changed nothing
+        with pytest.raises(AccessDenied, match="not an administrator"):
+            ControlPlane(Credentials(server, *scientist)).set_config("quotas", "default: {}\n")
+        with pytest.raises(ConfigError, match="unknown key 'bogus'"):
+            admin.set_config("quotas", "bogus: 1\n")
+        actions = {
+            (e.action, e.target) for e in _audit(server, "bank-b", "data_scientist").entries()
+        }
+        assert ("config.changed", "quotas") in actions
+    finally:
+        admin.set_config("quotas", "")
