@@ -7,6 +7,7 @@ SQLite store by setting ``SANDBOX_TRACKING_URI``.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,6 +144,20 @@ class RunSummary:
     metrics: dict[str, float]
     failure: str = ""
     """Why a FAILED run failed (the error, or that its process was killed)."""
+
+
+_RUN_ID = re.compile(r"[0-9a-f]{32}")
+
+
+def checked_run_id(run_id: str) -> str:
+    """An MLflow run id (32 lowercase hex digits) before it becomes part of a file path.
+
+    Raises:
+        UnknownNameError: anything else (a path, a traversal, a made-up id).
+    """
+    if not isinstance(run_id, str) or not _RUN_ID.fullmatch(run_id):
+        raise UnknownNameError(f"'{str(run_id)[:80]}' is not a run id (32 hex digits)")
+    return run_id
 
 
 def tenant_experiment_ids(settings: Settings, use_case: str | None = None) -> list[str]:

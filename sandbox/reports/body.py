@@ -21,7 +21,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 
 from sandbox import tracking
 from sandbox.config import Settings
-from sandbox.errors import PrerequisiteError, SandboxError, UnknownNameError
+from sandbox.errors import DataError, PrerequisiteError, SandboxError, UnknownNameError
 from sandbox.experiment import ModelResult, RunRecord
 from sandbox.reports import charts
 
@@ -119,7 +119,7 @@ def load_record(settings: Settings, run_id: str) -> RunRecord:
     """The RunRecord of a (parent or child) run, validated against the current schema."""
     parent = resolve_parent_run(settings, run_id)
     try:
-        return RunRecord.model_validate(tracking.download_run_record(settings, parent))
+        record = RunRecord.model_validate(tracking.download_run_record(settings, parent))
     except UnknownNameError:
         raise UnknownNameError(
             f"run '{parent}' has no run record (did it finish?); only finished sandbox runs "
@@ -130,6 +130,12 @@ def load_record(settings: Settings, run_id: str) -> RunRecord:
             f"run '{parent}' was recorded with an older run-record schema and cannot be "
             f"reported ({str(exc).splitlines()[0]}); re-run the experiment"
         ) from None
+    if record.run_id != parent:  # the record names the run it is stored in, nothing else
+        raise DataError(
+            f"the run record stored in run '{parent}' claims to be of another run; it was "
+            "altered and is not used"
+        )
+    return record
 
 
 def _artifact_image(settings: Settings, run_id: str, refs: list, path: str) -> str | None:
@@ -425,4 +431,4 @@ def visible_text(document: str) -> list[str]:
 
 
 def report_dir(settings: Settings, run_id: str) -> Path:
-    return settings.home / "reports" / settings.identity.tenant / run_id
+    return settings.home / "reports" / settings.identity.tenant / tracking.checked_run_id(run_id)

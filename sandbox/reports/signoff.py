@@ -91,7 +91,12 @@ class ReviewCheck(BaseModel):
 
 
 def _review_path(settings: Settings, run_id: str) -> Path:
-    return settings.home / "reviews" / settings.identity.tenant / f"{run_id}.json"
+    return (
+        settings.home
+        / "reviews"
+        / settings.identity.tenant
+        / f"{tracking.checked_run_id(run_id)}.json"
+    )
 
 
 def load_review(settings: Settings, run_id: str) -> Review | None:

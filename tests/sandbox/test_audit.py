@@ -224,3 +224,13 @@ def test_a_broken_log_from_before_keys_is_not_archived(tmp_path: Path) -> None:
     with pytest.raises(AuditIntegrityError, match="unkeyed chain breaks at line 1"):
         AuditLog(path).append(ALICE, "run.finished", "run-0")
     assert path.read_text() == '{"seq": 0}\n'
+
+
+def test_run_ids_are_checked_before_they_become_paths() -> None:
+    from sandbox.errors import UnknownNameError
+    from sandbox.tracking import checked_run_id
+
+    assert checked_run_id("0123456789abcdef0123456789abcdef") == "0123456789abcdef0123456789abcdef"
+    for bad in ("../../etc/passwd", "0123456789abcdef0123456789abcde/", "RUN", ""):
+        with pytest.raises(UnknownNameError, match="not a run id"):
+            checked_run_id(bad)

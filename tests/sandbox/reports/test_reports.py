@@ -263,6 +263,22 @@ def test_evidence_bundle_verifies_offline_and_names_a_changed_member(
     assert cli.returncode == 1 and "member report.pdf differs" in cli.stdout
 
 
+def test_a_record_claiming_another_run_is_refused(record: sandbox.RunRecord) -> None:
+    """A record copied into another run (to borrow its sign-off or to aim report paths
+    elsewhere) is not used: the record must name the run it is stored in."""
+    from sandbox.errors import DataError
+    from sandbox.reports.body import load_record
+
+    store = client()
+    parent = store.get_run(record.run_id)
+    forged = store.create_run(parent.info.experiment_id, tags=dict(parent.data.tags))
+    store.log_text(forged.info.run_id, record.model_dump_json(), "run_record.json")
+    store.set_terminated(forged.info.run_id)
+    with pytest.raises(DataError, match="claims to be of another run"):
+        load_record(Settings(), forged.info.run_id)
+    store.delete_run(forged.info.run_id)
+
+
 def test_review_cli_refuses_out_of_order_with_a_clear_line(record, home: Path) -> None:
     env = {**os.environ, "SANDBOX_USER": "val-other", "SANDBOX_ROLE": "validator"}
     result = subprocess.run(
