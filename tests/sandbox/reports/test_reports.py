@@ -272,7 +272,8 @@ def test_a_record_claiming_another_run_is_refused(record: sandbox.RunRecord) -> 
     store = client()
     parent = store.get_run(record.run_id)
     forged = store.create_run(parent.info.experiment_id, tags=dict(parent.data.tags))
-    store.log_text(forged.info.run_id, record.model_dump_json(), "run_record.json")
+    original = tracking.download_artifact(Settings(), record.run_id, "run_record.json")
+    store.log_text(forged.info.run_id, original.read_text(encoding="utf-8"), "run_record.json")
     store.set_terminated(forged.info.run_id)
     with pytest.raises(DataError, match="claims to be of another run"):
         load_record(Settings(), forged.info.run_id)
