@@ -27,6 +27,7 @@ import pandas as pd
 from sandbox import tracking
 from sandbox.audit import open_audit
 from sandbox.compute import select_device
+from sandbox.compute._process import process_alive, process_start
 from sandbox.config import PROJECT_ROOT, Settings, load_params, load_settings
 from sandbox.errors import PrerequisiteError, SandboxError
 from sandbox.evaluation import figures, suite
@@ -182,15 +183,7 @@ def process_token(pid: int | None = None) -> str:
     import socket
 
     pid = os.getpid() if pid is None else pid
-    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid)}"
-
-
-def _start_ticks(pid: int) -> str:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return "?"
-    return stat.rsplit(")", 1)[1].split()[19]  # field 22: starttime
+    return f"{socket.gethostname()}:{pid}:{process_start(pid) or '?'}"
 
 
 def _process_gone(token: str) -> bool:
@@ -201,13 +194,7 @@ def _process_gone(token: str) -> bool:
     pid_text, _, start = rest.partition(":")
     if host != socket.gethostname() or not pid_text.isdigit():
         return False  # another machine's run: its own host recovers it
-    try:
-        os.kill(int(pid_text), 0)
-    except ProcessLookupError:
-        return True
-    except PermissionError:
-        pass
-    return start != "?" and _start_ticks(int(pid_text)) not in (start, "?")
+    return not process_alive(int(pid_text), None if start == "?" else start)
 
 
 def _end_failed(reason: str) -> None:

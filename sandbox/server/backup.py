@@ -12,7 +12,6 @@ Stores in PostgreSQL are backed up with PostgreSQL's own tools (``pg_dump``); th
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import json
 import shutil
@@ -23,6 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sandbox.config import Settings
+from sandbox.datasets import sha256_file
 from sandbox.errors import ConfigError, DataError
 from sandbox.server.process import running_pid, server_paths
 
@@ -30,14 +30,6 @@ FORMAT = "sandbox-server-backup/1"
 DATABASES = ("mlflow.db", "auth.db", "control.db")
 FILES = ("audit.key", "signing.key", "secret.key", "basic_auth.ini")
 AUDIT_LOG = "audit/audit.jsonl"
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _copy_sqlite(source: Path, target: Path) -> None:
@@ -96,7 +88,7 @@ def backup(settings: Settings, out: Path) -> dict[str, object]:
             "format": FORMAT,
             "created_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "server_home": str(root),
-            "files": {p.relative_to(stage).as_posix(): _sha256(p) for p in files},
+            "files": {p.relative_to(stage).as_posix(): sha256_file(p) for p in files},
         }
         out = Path(out)
         out.parent.mkdir(parents=True, exist_ok=True)
@@ -143,7 +135,7 @@ def restore(settings: Settings, archive_path: Path, *, force: bool = False) -> d
         listed: dict[str, str] = manifest["files"]
         for name, expected in sorted(listed.items()):
             path = stage / name
-            if not path.is_file() or _sha256(path) != expected:
+            if not path.is_file() or sha256_file(path) != expected:
                 raise DataError(f"the backup's {name} is missing or changed (sha256 differs)")
         root.mkdir(parents=True, exist_ok=True)
         for name in listed:

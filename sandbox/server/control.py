@@ -119,6 +119,21 @@ class ControlStore:
             rows = conn.execute(query + " ORDER BY tenant, username", args).fetchall()
         return [Identity(user=u, tenant=t, role=Role(r)) for u, t, r in rows]
 
+    def audit_head(self) -> AuditHead | None:
+        """The anchored head of the server's audit log (``None`` before the first entry)."""
+        with closing(self._connect()) as conn:
+            row = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
+        return None if row is None else AuditHead(seq=row[0], hash=row[1])
+
+    def set_audit_head(self, head: AuditHead) -> None:
+        with closing(self._connect()) as conn:
+            conn.execute(
+                "INSERT INTO audit_head (id, seq, hash, updated_at) VALUES (1, ?, ?, ?) "
+                "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
+                "updated_at = excluded.updated_at",
+                (head.seq, head.hash, _now()),
+            )
+
 
 class ControlAnchor:
     """The audit log's head, anchored in the control store (outside the log's folder)."""
@@ -127,15 +142,7 @@ class ControlAnchor:
         self.store = store
 
     def read(self) -> AuditHead | None:
-        with closing(self.store._connect()) as conn:
-            row = conn.execute("SELECT seq, hash FROM audit_head WHERE id = 1").fetchone()
-        return None if row is None else AuditHead(seq=row[0], hash=row[1])
+        return self.store.audit_head()
 
     def write(self, head: AuditHead) -> None:
-        with closing(self.store._connect()) as conn:
-            conn.execute(
-                "INSERT INTO audit_head (id, seq, hash, updated_at) VALUES (1, ?, ?, ?) "
-                "ON CONFLICT(id) DO UPDATE SET seq = excluded.seq, hash = excluded.hash, "
-                "updated_at = excluded.updated_at",
-                (head.seq, head.hash, _now()),
-            )
+        self.store.set_audit_head(head)
