@@ -174,6 +174,15 @@ def review_status(run_id: str, settings: Settings | None = None):
     return _status(run_id, settings=settings)
 
 
+def open_vault(settings: Settings | None = None):
+    """The acting bank's pseudonym vault (``pseudonyms``, ``request_reveal``, ``approve_reveal``,
+    ``reveal_requests``, ``reveal``): the sandbox server's when the sandbox talks to one, which
+    applies the two-person rule to the user it authenticated; else the one in the sandbox home."""
+    from sandbox.privacy.vault import open_vault as _open
+
+    return _open(settings or load_settings())
+
+
 def conversational_experiments() -> list[str]:
     """Registered conversational experiments as ``use_case/experiment``."""
     found = []
@@ -341,6 +350,7 @@ __all__ = [
     "load_params",
     "load_run_record",
     "load_settings",
+    "open_vault",
     "recent_runs",
     "run_experiment",
     "use_cases",

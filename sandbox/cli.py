@@ -645,10 +645,9 @@ def vault_request(
 ) -> None:
     """Ask to re-identify a pseudonym (compliance officers); a second person approves it."""
     from sandbox.config import load_settings
-    from sandbox.privacy.vault import Vault
 
     settings = load_settings()
-    request_id = Vault(settings).request_reveal(token, settings.identity, reason)
+    request_id = sandbox.open_vault(settings).request_reveal(token, settings.identity, reason)
     console.print(
         f"request {request_id} for {token} recorded; another compliance officer approves it "
         f"with `sandbox vault approve {request_id}`"
@@ -661,10 +660,9 @@ def vault_approve(
 ) -> None:
     """Approve another person's re-identification request (never your own; audited)."""
     from sandbox.config import load_settings
-    from sandbox.privacy.vault import Vault
 
     settings = load_settings()
-    request = Vault(settings).approve_reveal(request_id, settings.identity)
+    request = sandbox.open_vault(settings).approve_reveal(request_id, settings.identity)
     console.print(
         f"request {request.id} of {request.requested_by} for {request.token} approved; they "
         f"reveal it once with `sandbox vault reveal '{request.token}' --request {request.id}`"
@@ -676,14 +674,13 @@ def vault_requests() -> None:
     """Re-identification requests of your bank (who asked, who approved, whether used)."""
     from sandbox.config import load_settings
     from sandbox.identity import Action
-    from sandbox.privacy.vault import Vault
 
     settings = load_settings()
     settings.identity.require(Action.REIDENTIFY)
     table = Table(title="Re-identification requests")
     for column in ("id", "token", "asked by", "asked at", "approved by", "state"):
         table.add_column(column)
-    for r in Vault(settings).reveal_requests():
+    for r in sandbox.open_vault(settings).reveal_requests():
         table.add_row(
             str(r.id), r.token, r.requested_by, r.requested_at, r.approved_by or "-", r.state
         )
@@ -700,10 +697,9 @@ def vault_reveal(
     """Show the personal data behind a pseudonym: your own request, approved by a second
     compliance officer, reveals once (audited)."""
     from sandbox.config import load_settings
-    from sandbox.privacy.vault import Vault
 
     settings = load_settings()
-    vault = Vault(settings)
+    vault = sandbox.open_vault(settings)
     for token in tokens:
         entry = vault.reveal(token, settings.identity, request)
         sys.stdout.write(f"{entry.token}\t{entry.value}\n")  # tab-separated, for scripts

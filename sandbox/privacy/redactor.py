@@ -19,7 +19,7 @@ from sandbox.errors import ConfigError
 from sandbox.identity import Action
 from sandbox.privacy.analyzer import PiiAnalyzer
 from sandbox.privacy.entities import Entity
-from sandbox.privacy.vault import Vault
+from sandbox.privacy.vault import open_vault
 
 
 class Operator(StrEnum):
@@ -89,7 +89,7 @@ class Redactor:
         self.identity = self.settings.identity
         self.identity.require(Action.REDACT)
         self.analyzer = analyzer or PiiAnalyzer()
-        self.vault = Vault(self.settings)
+        self.vault = open_vault(self.settings)
         self.audit = open_audit(self.settings)
 
     def redact(self, text: str, source: str = "api") -> Redaction:
@@ -128,7 +128,8 @@ class Redactor:
         if self.operator is Operator.MASK:
             return [f"<{entity_type}>" for entity_type, _ in items]
         if self.operator is Operator.HASH:
-            return [f"<{t}:{self.vault.keyed_hash(t, v)}>" for t, v in items]
+            hashes = self.vault.keyed_hashes(items) if items else []
+            return [f"<{t}:{h}>" for (t, _), h in zip(items, hashes, strict=True)]
         return self.vault.pseudonyms(items) if items else []
 
 

@@ -20,14 +20,18 @@ import sqlite3
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from sandbox.audit import open_audit
+from sandbox.audit import AuditTrail, open_audit
 from sandbox.config import Settings
 from sandbox.errors import AccessDenied, ConfigError, DataError
 from sandbox.fileio import create_exclusive
 from sandbox.identity import Action, Identity
 from sandbox.privacy.entities import EntityType
 from sandbox.privacy.keys import key_encryption_key
+
+if TYPE_CHECKING:
+    from sandbox.server.client import RemoteVault
 
 TOKEN_RE = re.compile(r"<(?P<type>[A-Z][A-Z_]*[A-Z])_(?P<number>\d+)>")
 """A pseudonym as written into redacted text, e.g. ``<HK_ID_7>``."""
@@ -88,11 +92,16 @@ class Vault:
     Args:
         settings: Sandbox settings (vault location).
         tenant: Tenant whose vault this is; defaults to the acting identity's tenant.
+        audit: Where its entries go; defaults to the settings' audit log (the sandbox server
+            passes its own).
     """
 
-    def __init__(self, settings: Settings, tenant: str | None = None) -> None:
+    def __init__(
+        self, settings: Settings, tenant: str | None = None, audit: AuditTrail | None = None
+    ) -> None:
         self.settings = settings
         self.tenant = tenant or settings.identity.tenant
+        self._audit = audit
         self.directory = settings.vault_dir / self.tenant
         self._key: bytes | None = None
         self._db: sqlite3.Connection | None = None
@@ -157,6 +166,9 @@ class Vault:
             self._db.commit()
         return self._db
 
+    def _audit_log(self) -> AuditTrail:
+        return self._audit if self._audit is not None else open_audit(self.settings)
+
     def close(self) -> None:
         if self._db is not None:
             self._db.close()
@@ -171,6 +183,10 @@ class Vault:
     def keyed_hash(self, entity_type: EntityType, value: str, length: int = 10) -> str:
         """A short tenant-keyed hash of a value (for the ``hash`` operator); not reversible."""
         return self._digest(entity_type, value)[:length]
+
+    def keyed_hashes(self, items: list[tuple[EntityType, str]], length: int = 10) -> list[str]:
+        """:meth:`keyed_hash` of many values."""
+        return [self.keyed_hash(entity_type, value, length) for entity_type, value in items]
 
     def pseudonym(self, entity_type: EntityType, value: str) -> str:
         """The tenant's token for a value, created on first sight, e.g. ``<HK_ID_7>``."""
@@ -215,7 +231,7 @@ class Vault:
                     f"vault of tenant '{self.tenant}'"
                 )
         except AccessDenied as exc:
-            open_audit(self.settings).append(
+            self._audit_log().append(
                 identity,
                 f"vault.{action}_refused",
                 token,
@@ -240,7 +256,7 @@ class Vault:
                 (token.strip(), identity.user, now, reason.strip()),
             )
         request_id = int(cursor.lastrowid or 0)
-        open_audit(self.settings).append(
+        self._audit_log().append(
             identity,
             "vault.reveal_requested",
             token,
@@ -270,7 +286,7 @@ class Vault:
                 "UPDATE reveal_requests SET approved_by = ?, approved_at = ? WHERE id = ?",
                 (identity.user, now, request_id),
             )
-        open_audit(self.settings).append(
+        self._audit_log().append(
             identity,
             "vault.reveal_approved",
             request.token,
@@ -335,7 +351,7 @@ class Vault:
         """
         from cryptography.fernet import Fernet, InvalidToken
 
-        audit = open_audit(self.settings)
+        audit = self._audit_log()
         details: dict[str, object] = {"token": token, "vault_tenant": self.tenant}
         self._authorise(identity, token, "reveal")
         try:
@@ -376,6 +392,16 @@ class Vault:
             {**details, "request": request.id, "approved_by": request.approved_by},
         )
         return VaultEntry(token=token, entity_type=entity_type, value=value)
+
+
+def open_vault(settings: Settings) -> Vault | RemoteVault:
+    """The acting tenant's vault: the sandbox server's (the server holds the keys and applies the
+    same rules to the caller it authenticated) or, without a server, the one in the home."""
+    if settings.server_url is not None:
+        from sandbox.server.client import Credentials, RemoteVault
+
+        return RemoteVault(Credentials.from_environment(settings.server_url))
+    return Vault(settings)
 
 
 def vault_path(settings: Settings, tenant: str) -> Path:

@@ -2,10 +2,12 @@
 
 Each step records who, when, a comment, and the sha256 of what it signs: the run (its RunRecord
 artifact plus the parameters, metrics and tags of the parent and child runs, except the tags
-that reviews and reports write) and the report body. State lives in one JSON file per run under
-``<home>/reviews/<tenant>/``, every step is in the audit log and in MLflow tags, and approval
-promotes the chosen model in MLflow's Model Registry (alias ``champion``). A later change of the
-run or the report body invalidates the approval.
+that reviews and reports write) and the report body. The rules of who may take which step live
+in :mod:`sandbox.workflow`. Against a sandbox server the server keeps the review state and
+applies every step as the caller it authenticated; without one, state lives in one JSON file per
+run under ``<home>/reviews/<tenant>/``. Every step is in the audit log and in MLflow tags, and
+approval promotes the chosen model in MLflow's Model Registry (alias ``champion``). A later
+change of the run or the report body invalidates the approval.
 """
 
 from __future__ import annotations
@@ -16,69 +18,49 @@ import os
 import tempfile
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from sandbox import tracking
 from sandbox.audit import open_audit
 from sandbox.config import Settings, load_settings
-from sandbox.errors import AccessDenied, AuditIntegrityError, ConfigError, WorkflowError
-from sandbox.experiment import RunRecord
-from sandbox.identity import Action, Role
+from sandbox.errors import AuditIntegrityError, ConfigError, WorkflowError
+from sandbox.experiment import ModelResult, RunRecord
+from sandbox.identity import Action
 from sandbox.reports.body import body_of, load_record, render_body, report_dir, sha256_text
+from sandbox.workflow import (
+    CHAMPION_ALIAS,
+    TRANSITIONS,
+    Review,
+    Step,
+    StepRequest,
+    advance,
+    audit_details,
+    check_step,
+    promotion_tags,
+    signoff_tags,
+)
 
-State = Literal["draft", "submitted", "validated", "approved", "rejected"]
-StepName = Literal["submit", "validate", "approve", "reject"]
-CHAMPION_ALIAS = "champion"
+if TYPE_CHECKING:
+    from sandbox.server.client import ControlPlane
+
+__all__ = [
+    "CHAMPION_ALIAS",
+    "Review",
+    "ReviewCheck",
+    "Step",
+    "apply_review_step",
+    "champion_run_id",
+    "check_report_files",
+    "check_review",
+    "load_review",
+    "registered_model_name",
+    "review_status",
+    "run_fingerprint",
+]
+
 _EXCLUDED_TAG_PREFIXES = ("signoff.", "report.", "mlflow.")
-
-# action -> (states it may start from, state it leads to, roles allowed)
-_TRANSITIONS: dict[str, tuple[tuple[str, ...], str, frozenset[Role]]] = {
-    "submit": (("draft", "rejected"), "submitted", frozenset({Role.DATA_SCIENTIST, Role.ADMIN})),
-    "validate": (("submitted",), "validated", frozenset({Role.VALIDATOR})),
-    "approve": (("validated",), "approved", frozenset({Role.COMPLIANCE_OFFICER})),
-    "reject": (("validated",), "rejected", frozenset({Role.COMPLIANCE_OFFICER})),
-}
-_NEXT_STEP = {
-    "draft": "the developer submits it (sandbox review RUN submit)",
-    "rejected": "the developer resubmits it after addressing the comments",
-    "submitted": "a model validator validates it (sandbox review RUN validate)",
-    "validated": "a compliance officer approves or rejects it",
-    "approved": "nothing: it is approved; a new run needs its own review",
-}
-
-
-class Step(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    action: StepName
-    user: str
-    role: str
-    at: str
-    comment: str
-    run_sha256: str
-    body_sha256: str
-    audit_head: str = ""
-    """The audit log's head ``seq:hash`` the signer acted on (the step's own entry follows it)."""
-
-
-class Review(BaseModel):
-    """The durable review state of one run."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    run_id: str
-    tenant: str
-    developer: str
-    state: State = "draft"
-    model_role: str = ""
-    compare_run_id: str | None = None
-    run_sha256: str = ""
-    body_sha256: str = ""
-    steps: list[Step] = Field(default_factory=list)
-    registered_model: str | None = None
-    model_version: str | None = None
 
 
 class ReviewCheck(BaseModel):
@@ -99,7 +81,20 @@ def _review_path(settings: Settings, run_id: str) -> Path:
     )
 
 
+def _control_plane(settings: Settings) -> ControlPlane | None:
+    """The server that keeps review state, or ``None`` for a sandbox without one."""
+    if settings.server_url is None:
+        return None
+    from sandbox.server.client import ControlPlane, Credentials
+
+    return ControlPlane(Credentials.from_environment(settings.server_url))
+
+
 def load_review(settings: Settings, run_id: str) -> Review | None:
+    """A run's review state: the server's, or the file under ``<home>/reviews`` without one."""
+    plane = _control_plane(settings)
+    if plane is not None:
+        return plane.get_review(tracking.checked_run_id(run_id))
     path = _review_path(settings, run_id)
     if not path.is_file():
         return None
@@ -200,7 +195,12 @@ def champion_run_id(settings: Settings, record: RunRecord) -> str | None:
     if not version.run_id:
         return None
     run = client.get_run(version.run_id)
-    return run.data.tags.get("mlflow.parentRunId", version.run_id)
+    parent = run.data.tags.get("mlflow.parentRunId", version.run_id)
+    if settings.server_url is not None:  # an alias is only a champion if its run was approved
+        review = load_review(settings, parent)
+        if review is None or review.state != "approved":
+            return None
+    return parent
 
 
 def apply_review_step(
@@ -213,9 +213,14 @@ def apply_review_step(
 ) -> Review:
     """Apply one review step to a run, after every check; returns the new review state.
 
+    The rules are :mod:`sandbox.workflow`'s. Against a sandbox server the server applies them to
+    the caller it authenticated and keeps the state, the run's sign-off tags, the registration of
+    an approved model and the audit entry; this side computes what the step signs (hashes of the
+    run and the report body) and checks, before a later step, that they still hold.
+
     Raises:
-        WorkflowError: out-of-order step, self-validation, or a run/report changed since it
-            was submitted.
+        WorkflowError: out-of-order step, self-validation, one person taking two steps, or a
+            run/report changed since it was submitted.
         AccessDenied: the acting role may not take this step.
     """
     from sandbox.privacy.guard import WriteGuard
@@ -223,7 +228,7 @@ def apply_review_step(
     settings = settings or load_settings()
     identity = settings.identity
     identity.require(Action.READ_RUNS)
-    if action not in _TRANSITIONS:
+    if action not in TRANSITIONS:
         raise ConfigError(
             f"unknown review step '{action}'; choose submit, validate, approve, reject"
         )
@@ -234,34 +239,8 @@ def apply_review_step(
     review = load_review(settings, record.run_id) or Review(
         run_id=record.run_id, tenant=identity.tenant, developer=record.identity.user
     )
-    sources, target, roles = _TRANSITIONS[action]
-    if identity.role not in roles:
-        raise AccessDenied(
-            f"user '{identity.user}' with role '{identity.role.value}' may not {action} a review; "
-            f"allowed roles: {', '.join(sorted(r.value for r in roles))}"
-        )
-    if review.state not in sources:
-        raise WorkflowError(
-            f"cannot {action} run {record.run_id}: it is '{review.state}'; next: "
-            + _NEXT_STEP[review.state].replace("RUN", record.run_id)
-        )
-    if action in ("validate", "approve", "reject") and identity.user == review.developer:
-        raise WorkflowError(
-            f"'{identity.user}' developed run {record.run_id} and may not {action} it: validation "
-            "must be independent of development (HKMA-AI-2)"
-        )
-    if action in ("validate", "approve", "reject"):
-        # Each step of one sign-off cycle (from the last submit) needs a different person.
-        last_submit = max(
-            (i for i, s in enumerate(review.steps) if s.action == "submit"), default=0
-        )
-        taken = next((s for s in review.steps[last_submit:] if s.user == identity.user), None)
-        if taken is not None:
-            raise WorkflowError(
-                f"'{identity.user}' already took the '{taken.action}' step of run {record.run_id} "
-                f"and may not {action} it: each sign-off step needs a different person (HKMA-AI-2)"
-            )
-
+    check_step(review, action, user=identity.user, role=identity.role)  # fail before hashing
+    request = StepRequest(run_id=record.run_id, action=action, comment=comment)
     if action == "submit":
         role = model_role or (
             "challenger"
@@ -274,13 +253,12 @@ def apply_review_step(
                 f"run {record.run_id} has no model with role '{role}'; known: {known}"
             )
         champion = champion_run_id(settings, record)
-        review.model_role = role
-        review.compare_run_id = champion if champion != record.run_id else None
-        compare = load_record(settings, review.compare_run_id) if review.compare_run_id else None
-        review.run_sha256 = run_fingerprint(settings, record)
-        review.body_sha256 = sha256_text(render_body(settings, record, compare))
-        review.registered_model = None
-        review.model_version = None
+        compare_id = champion if champion != record.run_id else None
+        compare = load_record(settings, compare_id) if compare_id else None
+        request.model_role = role
+        request.compare_run_id = compare_id
+        request.run_sha256 = run_fingerprint(settings, record)
+        request.body_sha256 = sha256_text(render_body(settings, record, compare))
     else:
         check = check_review(settings, review, record)
         if not check.valid:
@@ -288,55 +266,41 @@ def apply_review_step(
                 f"cannot {action} run {record.run_id}: {check.reason} since it was submitted; "
                 "the developer must resubmit (a new run or `sandbox review RUN submit`)"
             )
+    model = record.model(review.model_role) if action == "approve" else None
+    if model is not None:
+        _check_model_files(settings, record, model)
 
-    now = datetime.now(UTC).isoformat(timespec="seconds")
+    plane = _control_plane(settings)
+    if plane is not None:
+        return plane.review_step(
+            request,
+            registered_model=registered_model_name(record) if model else None,
+            model_uri=model.model_uri if model else None,
+            model_run_id=model.run_id if model else None,
+            model_sha256=model.model_sha256 if model else None,
+        )
     audit = open_audit(settings)
     head = audit.head()
-    review.steps.append(
-        Step(
-            audit_head="" if head is None else f"{head.seq}:{head.hash}",
-            action=action,  # type: ignore[arg-type]
-            user=identity.user,
-            role=identity.role.value,
-            at=now,
-            comment=comment.strip(),
-            run_sha256=review.run_sha256,
-            body_sha256=review.body_sha256,
-        )
+    review = advance(
+        review,
+        request,
+        user=identity.user,
+        role=identity.role,
+        at=datetime.now(UTC).isoformat(timespec="seconds"),
+        audit_head="" if head is None else f"{head.seq}:{head.hash}",
     )
-    review.state = target  # type: ignore[assignment]
-    if action == "approve":
-        _promote(settings, record, review)
+    if model is not None:
+        _promote(settings, record, review, model)
     _save_review(settings, review)
     client = tracking.configure(settings)
-    client.set_tag(record.run_id, "signoff.state", review.state)
-    client.set_tag(record.run_id, f"signoff.{action}.by", identity.user)
-    client.set_tag(record.run_id, f"signoff.{action}.at", now)
-    client.set_tag(record.run_id, f"signoff.{action}.comment", comment.strip()[:4000])
-    client.set_tag(record.run_id, "signoff.run_sha256", review.run_sha256)
-    client.set_tag(record.run_id, "signoff.body_sha256", review.body_sha256)
-    audit.append(
-        identity,
-        f"review.{action}",
-        record.run_id,
-        {
-            "state": review.state,
-            "model_role": review.model_role,
-            "run_sha256": review.run_sha256,
-            "body_sha256": review.body_sha256,
-            "registered_model": review.registered_model,
-            "model_version": review.model_version,
-        },
-    )
+    for key, value in signoff_tags(review).items():
+        client.set_tag(record.run_id, key, value)
+    audit.append(identity, f"review.{action}", record.run_id, audit_details(review))
     return review
 
 
-def _promote(settings: Settings, record: RunRecord, review: Review) -> None:
-    """Register the approved model and point the ``champion`` alias at it."""
-    import mlflow
-
-    client = tracking.configure(settings)
-    model = record.model(review.model_role)
+def _check_model_files(settings: Settings, record: RunRecord, model: ModelResult) -> None:
+    """The model an approval registers must be the one the run recorded, byte for byte."""
     if not model.model_sha256:
         raise WorkflowError(
             f"the run record of {record.run_id} holds no hash of the {model.role} model's files "
@@ -348,18 +312,16 @@ def _promote(settings: Settings, record: RunRecord, review: Review) -> None:
             f"the {model.role} model's files of run {record.run_id} changed since the run "
             f"(sha256 {stored[:16]}…, recorded {model.model_sha256[:16]}…); it is not registered"
         )
+
+
+def _promote(settings: Settings, record: RunRecord, review: Review, model: ModelResult) -> None:
+    """Register the approved model and point the ``champion`` alias at it (no server)."""
+    import mlflow
+
+    client = tracking.configure(settings)
     name = registered_model_name(record)
     version = mlflow.register_model(
-        model.model_uri,
-        name,
-        tags={
-            "sandbox.parent_run_id": record.run_id,
-            "sandbox.role": model.role,
-            "signoff.approved_by": settings.identity.user,
-            "signoff.run_sha256": review.run_sha256,
-            "signoff.body_sha256": review.body_sha256,
-            "sandbox.model_sha256": model.model_sha256,
-        },
+        model.model_uri, name, tags=promotion_tags(review, model.model_sha256)
     )
     client.set_registered_model_alias(name, CHAMPION_ALIAS, version.version)
     review.registered_model = name

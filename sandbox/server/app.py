@@ -13,14 +13,16 @@ The server process reads its home from ``SANDBOX_SERVER_HOME`` (set by ``sandbox
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import threading
 from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 from sandbox.audit import AuditLog
-from sandbox.identity import Identity, Role
+from sandbox.identity import Action, Identity, Role
 from sandbox.server.control import ControlAnchor, ControlStore
 
 API = "/api/sandbox/v1"
@@ -28,7 +30,9 @@ API = "/api/sandbox/v1"
 # MLflow permissions of each sandbox role inside its tenant's workspace.
 # (resource type, pattern, permission); the workspace grant USE lets a role create experiments.
 ROLE_GRANTS: dict[Role, list[tuple[str, str, str]]] = {
-    Role.DATA_SCIENTIST: [("workspace", "*", "USE")],
+    # READ on every registered model: the champion the server registers on approval is compared
+    # against by later runs (the data scientist may not move it: only an approval does).
+    Role.DATA_SCIENTIST: [("workspace", "*", "USE"), ("registered_model", "*", "READ")],
     Role.VALIDATOR: [("experiment", "*", "READ"), ("registered_model", "*", "READ")],
     Role.COMPLIANCE_OFFICER: [("experiment", "*", "READ"), ("registered_model", "*", "READ")],
     Role.HKMA_REVIEWER: [("experiment", "*", "READ"), ("registered_model", "*", "READ")],
@@ -253,7 +257,10 @@ def audit_append(body: dict[str, Any]) -> dict[str, Any]:
     target = body.get("target", "")
     if not isinstance(target, str):
         raise RouteError(400, "field 'target' must be a string")
-    entry = server_audit().append(identity, _field(body, "action"), target, details)
+    action = _field(body, "action")
+    if action.startswith(RESERVED_AUDIT_PREFIXES):
+        raise RouteError(403, f"'{action}' entries are written by the server itself")
+    entry = server_audit().append(identity, action, target, details)
     return {"entry": entry.model_dump()}
 
 
@@ -401,6 +408,227 @@ def config_set(body: dict[str, Any]) -> dict[str, Any]:
     return {"name": name, "sha256": digest}
 
 
+# -- reviews: the server keeps the state and applies sandbox.workflow's rules to the caller -----
+_REVIEW_LOCK = threading.Lock()
+RESERVED_AUDIT_PREFIXES = ("review.",)
+"""Audit actions only the server writes (a client's audit/append of them is refused)."""
+
+
+def _run_id(value: object) -> str:
+    from sandbox.tracking import checked_run_id
+
+    if not isinstance(value, str):
+        raise RouteError(400, "missing field 'run_id'")
+    return checked_run_id(value)
+
+
+def _run_developer(tenant: str, run_id: str) -> str:
+    """Who started the run, from the server's own audit entry (never from the client)."""
+    for entry in server_audit().entries():
+        if entry.tenant == tenant and entry.target == run_id and entry.action == "run.started":
+            return entry.user
+    raise RouteError(
+        404,
+        f"run {run_id} was not started through the sandbox in '{tenant}' (no run.started entry "
+        "in its audit log); only sandbox runs are reviewed",
+    )
+
+
+def review_get(body: dict[str, Any]) -> dict[str, Any]:
+    """A run's review, for readers of its bank (a reviewer names the bank with ``tenant``)."""
+    run_id = _run_id(body.get("run_id"))
+    tenants = _visible_tenants(body.get("tenant") or None)
+    store = control_store()
+    for tenant in store.tenants() if tenants is None else tenants:
+        review = store.review(tenant, run_id)
+        if review is not None:
+            return {"review": review.model_dump()}
+    return {"review": None}
+
+
+def review_step(body: dict[str, Any]) -> dict[str, Any]:
+    """Take one review step as the authenticated caller: the workflow's rules, then the state,
+    the run's sign-off tags, an approved model's registration and the audit entry."""
+    from datetime import UTC, datetime
+
+    from pydantic import ValidationError
+
+    from sandbox.workflow import Review, StepRequest, advance, audit_details, signoff_tags
+
+    identity = _member()
+    try:
+        request = StepRequest.model_validate(body.get("request"))
+    except ValidationError as exc:
+        raise RouteError(400, f"malformed review step: {exc.error_count()} field errors") from None
+    run_id = _run_id(request.run_id)
+    store = control_store()
+    with _REVIEW_LOCK:
+        current = store.review(identity.tenant, run_id) or Review(
+            run_id=run_id,
+            tenant=identity.tenant,
+            developer=_run_developer(identity.tenant, run_id),
+        )
+        head = server_audit().head()
+        review = advance(
+            current,
+            request,
+            user=identity.user,
+            role=identity.role,
+            at=datetime.now(UTC).isoformat(timespec="seconds"),
+            audit_head="" if head is None else f"{head.seq}:{head.hash}",
+        )
+        if request.action == "approve":
+            _register_approved(identity.tenant, review, body.get("model"))
+        store.put_review(review, previous_steps=len(current.steps))
+        with _workspace(identity.tenant):
+            from mlflow.entities import RunTag
+            from mlflow.server.handlers import _get_tracking_store
+
+            tracking_store = _get_tracking_store()
+            for key, value in signoff_tags(review).items():
+                tracking_store.set_tag(run_id, RunTag(key, value))
+        server_audit().append(identity, f"review.{request.action}", run_id, audit_details(review))
+    return {"review": review.model_dump()}
+
+
+def _workspace(tenant: str) -> Any:
+    from mlflow.utils.workspace_context import ServerWorkspaceContext
+
+    return ServerWorkspaceContext(tenant)
+
+
+def _register_approved(tenant: str, review: Any, model: object) -> None:
+    """Register the approved model in the bank's workspace and point ``champion`` at it."""
+    from mlflow.entities.model_registry import ModelVersionTag
+    from mlflow.exceptions import MlflowException
+    from mlflow.server.handlers import _get_model_registry_store, _get_tracking_store
+
+    from sandbox.workflow import CHAMPION_ALIAS, promotion_tags
+
+    if not isinstance(model, dict):
+        raise RouteError(400, "an approval names the model to register ('model')")
+    name, uri, run_id, sha = (model.get(k) for k in ("name", "uri", "run_id", "sha256"))
+    if not all(isinstance(v, str) and v for v in (name, uri, run_id, sha)):
+        raise RouteError(400, "an approval's model needs name, uri, run_id and sha256")
+    if not name.startswith(f"{tenant}."):
+        raise RouteError(403, f"registered models of '{tenant}' are named '{tenant}.<...>'")
+    with _workspace(tenant):
+        tracking_store = _get_tracking_store()
+        model_run = tracking_store.get_run(_run_id(run_id))  # not in the bank's workspace: 404
+        model_id = None
+        if uri.startswith("models:/"):
+            model_id = uri.removeprefix("models:/").split("/")[0]
+            logged = tracking_store.get_logged_model(model_id)
+            if logged.source_run_id not in (run_id, review.run_id):
+                raise RouteError(403, f"model {model_id} is not a model of run {review.run_id}")
+            source = uri
+        elif uri.startswith(f"runs:/{run_id}/"):
+            path = uri.removeprefix(f"runs:/{run_id}/")
+            source = f"{model_run.info.artifact_uri.rstrip('/')}/{path}"
+        else:
+            raise RouteError(400, f"cannot register a model from '{uri}'")
+        registry = _get_model_registry_store()
+        if not control_store().is_champion_model(tenant, name):
+            try:
+                registry.get_registered_model(name)
+            except MlflowException:
+                registry.create_registered_model(name)
+                control_store().add_champion_model(tenant, name)
+            else:  # made by a user, who could move its alias: not where approvals go
+                raise RouteError(
+                    409,
+                    f"registered model '{name}' was created outside the sign-off; only "
+                    "approvals create it - an administrator must delete it first",
+                )
+        tags = [ModelVersionTag(k, v) for k, v in promotion_tags(review, sha).items()]
+        version = registry.create_model_version(
+            name, source, run_id=run_id, tags=tags, model_id=model_id
+        )
+        registry.set_registered_model_alias(name, CHAMPION_ALIAS, version.version)
+    review.registered_model = name
+    review.model_version = str(version.version)
+
+
+# -- the banks' pseudonym vaults: keys and entries on the server, the vault's rules per caller ---
+def _vault(identity: Identity) -> Any:
+    """The caller's bank's vault under the server home, auditing into the server's log."""
+    from sandbox.config import Settings
+    from sandbox.privacy.vault import Vault
+
+    settings = Settings(home=_server_home(), tracking_uri=None)
+    return Vault(settings, tenant=identity.tenant, audit=server_audit())
+
+
+def _vault_items(body: dict[str, Any]) -> list[tuple[Any, str]]:
+    from sandbox.privacy.entities import EntityType
+
+    items = body.get("items")
+    try:
+        return [(EntityType(str(t)), str(v)) for t, v in items]  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise RouteError(400, "field 'items' must be [[entity type, value], ...]") from None
+
+
+def _vault_call(action: Action, call: Callable[[Any, Identity], Any]) -> Any:
+    identity = _member()
+    identity.require(action)
+    vault = _vault(identity)
+    try:
+        return call(vault, identity)
+    finally:
+        vault.close()
+
+
+def vault_pseudonyms(body: dict[str, Any]) -> dict[str, Any]:
+    """Tokens for values of the caller's bank (created on first sight)."""
+    items = _vault_items(body)
+    return {"tokens": _vault_call(Action.REDACT, lambda v, _: v.pseudonyms(items))}
+
+
+def vault_hashes(body: dict[str, Any]) -> dict[str, Any]:
+    """Bank-keyed hashes of values (the ``hash`` redaction operator)."""
+    items = _vault_items(body)
+    length = body.get("length", 10)
+    if not isinstance(length, int) or not 4 <= length <= 64:
+        raise RouteError(400, "field 'length' must be an integer from 4 to 64")
+    return {"hashes": _vault_call(Action.REDACT, lambda v, _: v.keyed_hashes(items, length))}
+
+
+def vault_request(body: dict[str, Any]) -> dict[str, Any]:
+    token, reason = _field(body, "token"), _field(body, "reason")
+    request_id = _vault_call(Action.READ_RUNS, lambda v, me: v.request_reveal(token, me, reason))
+    return {"request": request_id}
+
+
+def _request_id(body: dict[str, Any]) -> int:
+    value = body.get("request_id")
+    if not isinstance(value, int):
+        raise RouteError(400, "field 'request_id' must be an integer")
+    return value
+
+
+def vault_approve(body: dict[str, Any]) -> dict[str, Any]:
+    request_id = _request_id(body)
+    request = _vault_call(Action.READ_RUNS, lambda v, me: v.approve_reveal(request_id, me))
+    return {"request": dataclasses.asdict(request)}
+
+
+def vault_requests(body: dict[str, Any]) -> dict[str, Any]:
+    """The bank's re-identification requests (no reasons, no values)."""
+    requests = _vault_call(Action.REIDENTIFY, lambda v, _: v.reveal_requests())
+    return {"requests": [dataclasses.asdict(r) for r in requests]}
+
+
+def vault_reveal(body: dict[str, Any]) -> dict[str, Any]:
+    """The value behind a token, for the requester of an approved request (once)."""
+    token = _field(body, "token")
+    request_id = None if body.get("request_id") is None else _request_id(body)
+    entry = _vault_call(Action.READ_RUNS, lambda v, me: v.reveal(token, me, request_id))
+    return {
+        "entry": {"token": entry.token, "entity_type": str(entry.entity_type), "value": entry.value}
+    }
+
+
 ROUTES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
     f"{API}/whoami": ("GET", whoami),
     f"{API}/tenants/create": ("POST", create_tenant),
@@ -415,6 +643,14 @@ ROUTES: dict[str, tuple[str, Callable[[dict[str, Any]], dict[str, Any]]]] = {
     f"{API}/bundles/sign": ("POST", bundle_sign),
     f"{API}/config/get": ("GET", config_get),
     f"{API}/config/set": ("POST", config_set),
+    f"{API}/reviews/get": ("GET", review_get),
+    f"{API}/reviews/step": ("POST", review_step),
+    f"{API}/vault/pseudonyms": ("POST", vault_pseudonyms),
+    f"{API}/vault/hashes": ("POST", vault_hashes),
+    f"{API}/vault/request": ("POST", vault_request),
+    f"{API}/vault/approve": ("POST", vault_approve),
+    f"{API}/vault/requests": ("GET", vault_requests),
+    f"{API}/vault/reveal": ("POST", vault_reveal),
 }
 
 
@@ -423,7 +659,7 @@ def _view(handler: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[], A
         from flask import jsonify
         from mlflow.exceptions import MlflowException
 
-        from sandbox.errors import SandboxError
+        from sandbox.errors import AccessDenied, SandboxError
 
         try:
             return jsonify(handler(_body()))
@@ -431,8 +667,10 @@ def _view(handler: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[], A
             return jsonify({"error": str(exc)}), exc.status
         except MlflowException as exc:
             return jsonify({"error": exc.message}), exc.get_http_status_code()
+        except AccessDenied as exc:
+            return jsonify({"error": str(exc), "kind": type(exc).__name__}), 403
         except SandboxError as exc:
-            return jsonify({"error": str(exc)}), 409
+            return jsonify({"error": str(exc), "kind": type(exc).__name__}), 409
 
     view.__name__ = f"sandbox_{handler.__name__}"
     return view

@@ -2,10 +2,12 @@
 
 A backup is one ``.tar.gz``: consistent copies of the SQLite stores (MLflow tracking, users,
 control plane, taken with SQLite's online backup while the server runs), the audit log (copied
-under its lock), the audit, bundle-signing and session keys, the auth config and the artifact
-store, with ``MANIFEST.json`` holding the sha256 of every file. ``restore`` checks every hash,
-refuses to overwrite a server that is running or a home that already holds stores (unless
-``force``), puts the files back and verifies the restored audit log against its anchored head.
+under its lock), the audit, bundle-signing and session keys, the auth config, the artifact
+store and each bank's vault (its database and its key, wrapped: the key-encryption key is not in
+the backup and must be kept apart), with ``MANIFEST.json`` holding the sha256 of every file.
+``restore`` checks every hash, refuses to overwrite a server that is running or a home that
+already holds stores (unless ``force``), puts the files back and verifies the restored audit
+log against its anchored head.
 Stores in PostgreSQL are backed up with PostgreSQL's own tools (``pg_dump``); the backup says so.
 """
 
@@ -83,6 +85,12 @@ def backup(settings: Settings, out: Path) -> dict[str, object]:
                     fcntl.flock(handle, fcntl.LOCK_UN)
         if (root / "artifacts").exists():
             shutil.copytree(root / "artifacts", stage / "artifacts")
+        for vault in sorted((root / "vault").glob("*/")):  # each bank's vault: wrapped key + db
+            (stage / "vault" / vault.name).mkdir(parents=True)
+            if (vault / "vault.db").exists():
+                _copy_sqlite(vault / "vault.db", stage / "vault" / vault.name / "vault.db")
+            if (vault / "vault.key.wrapped").exists():
+                shutil.copy2(vault / "vault.key.wrapped", stage / "vault" / vault.name)
         files = sorted(p for p in stage.rglob("*") if p.is_file())
         manifest: dict[str, object] = {
             "format": FORMAT,

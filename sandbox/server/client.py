@@ -18,6 +18,8 @@ from sandbox.errors import AccessDenied, ConfigError, PrerequisiteError, Sandbox
 if TYPE_CHECKING:
     from sandbox.audit import AuditEntry, AuditHead
     from sandbox.identity import Identity
+    from sandbox.privacy.vault import RevealRequest, VaultEntry
+    from sandbox.workflow import Review, StepRequest
 
 API = "/api/sandbox/v1"
 
@@ -70,6 +72,16 @@ class Credentials:
         return cls(url.rstrip("/"), username, password)
 
 
+def _sandbox_error(kind: object) -> type[SandboxError]:
+    """The :mod:`sandbox.errors` class the server named (ConfigError when it named none)."""
+    from sandbox import errors
+
+    found = getattr(errors, kind, None) if isinstance(kind, str) else None
+    if isinstance(found, type) and issubclass(found, SandboxError):
+        return found
+    return ConfigError
+
+
 class ControlPlane:
     """The control plane's routes, called as one authenticated user."""
 
@@ -105,6 +117,9 @@ class ControlPlane:
             raise AccessDenied(f"the server refused the credentials of '{c.username}'")
         if response.status_code == 403:
             raise AccessDenied(message or f"'{c.username}' may not call {route}")
+        if response.status_code == 409 and isinstance(body, dict):
+            # the server's own refusal (a workflow rule, a failed integrity check): same class
+            raise _sandbox_error(body.get("kind"))(message or f"{route} was refused")
         if response.status_code >= 400:
             error = ConfigError if response.status_code < 500 else SandboxError
             raise error(message or f"{route} failed with HTTP {response.status_code}")
@@ -142,6 +157,37 @@ class ControlPlane:
     def set_config(self, name: str, text: str) -> dict[str, Any]:
         """Replace a configuration file (administrator only; validated by the server)."""
         return self._call("POST", "config/set", {"name": name, "yaml": text})
+
+    def get_review(self, run_id: str, tenant: str | None = None) -> Review | None:
+        """A run's review state as the server keeps it (``None``: never submitted)."""
+        from sandbox.workflow import Review
+
+        payload = {"run_id": run_id, **({"tenant": tenant} if tenant else {})}
+        review = self._call("GET", "reviews/get", payload)["review"]
+        return None if review is None else Review.model_validate(review)
+
+    def review_step(
+        self,
+        request: StepRequest,
+        *,
+        registered_model: str | None = None,
+        model_uri: str | None = None,
+        model_run_id: str | None = None,
+        model_sha256: str | None = None,
+    ) -> Review:
+        """Ask the server to take one review step as the caller; an approval names the model
+        the server registers. Returns the review the server keeps."""
+        from sandbox.workflow import Review
+
+        payload: dict[str, Any] = {"request": request.model_dump()}
+        if registered_model:
+            payload["model"] = {
+                "name": registered_model,
+                "uri": model_uri,
+                "run_id": model_run_id,
+                "sha256": model_sha256,
+            }
+        return Review.model_validate(self._call("POST", "reviews/step", payload)["review"])
 
     def signing_key(self) -> str:
         """The server's bundle-signing public key (base64 of the raw Ed25519 key)."""
@@ -239,3 +285,71 @@ class RemoteAuditLog:
 
         head = self.plane._call("GET", "audit/head")["head"]
         return None if head is None else AuditHead.model_validate(head)
+
+
+class RemoteVault:
+    """The bank's pseudonym vault on the server, as one authenticated user: the server holds the
+    keys and the entries, takes the bank from the caller it authenticated, and applies the vault's
+    own rules (the ``redact`` role to add entries, the two-person rule to re-identify); every
+    request and reveal lands in its audit log. Same methods as :class:`~sandbox.privacy.vault.Vault`
+    (``identity`` arguments are checked against the caller, never trusted)."""
+
+    def __init__(self, credentials: Credentials) -> None:
+        self.plane = ControlPlane(credentials)
+
+    def pseudonyms(self, items: list[tuple[Any, str]]) -> list[str]:
+        body = self.plane._call("POST", "vault/pseudonyms", {"items": _vault_items(items)})
+        return [str(t) for t in body["tokens"]]
+
+    def pseudonym(self, entity_type: Any, value: str) -> str:
+        return self.pseudonyms([(entity_type, value)])[0]
+
+    def keyed_hashes(self, items: list[tuple[Any, str]], length: int = 10) -> list[str]:
+        payload = {"items": _vault_items(items), "length": length}
+        return [str(h) for h in self.plane._call("POST", "vault/hashes", payload)["hashes"]]
+
+    def keyed_hash(self, entity_type: Any, value: str, length: int = 10) -> str:
+        return self.keyed_hashes([(entity_type, value)], length)[0]
+
+    def request_reveal(self, token: str, identity: Identity, reason: str) -> int:
+        self._same(identity)
+        body = self.plane._call("POST", "vault/request", {"token": token, "reason": reason})
+        return int(body["request"])
+
+    def approve_reveal(self, request_id: int, identity: Identity) -> RevealRequest:
+        from sandbox.privacy.vault import RevealRequest
+
+        self._same(identity)
+        body = self.plane._call("POST", "vault/approve", {"request_id": int(request_id)})
+        return RevealRequest(**body["request"])
+
+    def reveal_requests(self) -> list[RevealRequest]:
+        from sandbox.privacy.vault import RevealRequest
+
+        return [RevealRequest(**r) for r in self.plane._call("GET", "vault/requests")["requests"]]
+
+    def reveal(self, token: str, identity: Identity, request_id: int | None = None) -> VaultEntry:
+        from sandbox.privacy.entities import EntityType
+        from sandbox.privacy.vault import VaultEntry
+
+        self._same(identity)
+        payload: dict[str, Any] = {"token": token, "request_id": request_id}
+        entry = self.plane._call("POST", "vault/reveal", payload)["entry"]
+        return VaultEntry(
+            token=entry["token"], entity_type=EntityType(entry["entity_type"]), value=entry["value"]
+        )
+
+    def close(self) -> None:
+        """Nothing to close: each call is one request."""
+
+    def _same(self, identity: Identity) -> None:
+        me = self.plane.whoami()
+        if (me.user, me.tenant) != (identity.user, identity.tenant):
+            raise AccessDenied(
+                f"signed in as '{me.user}' of '{me.tenant}', not '{identity.user}' of "
+                f"'{identity.tenant}'"
+            )
+
+
+def _vault_items(items: list[tuple[Any, str]]) -> list[list[str]]:
+    return [[str(entity_type), value] for entity_type, value in items]

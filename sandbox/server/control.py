@@ -1,4 +1,4 @@
-"""The control plane's own store, inside the tracking server: tenants and their members.
+"""The control plane's own store, inside the tracking server: tenants, members, review state.
 
 Only the server process opens this database (``<server home>/control.db``); clients reach it
 through the routes of :mod:`sandbox.server.app` with their MLflow credentials. A member is an
@@ -13,7 +13,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from sandbox.audit import AuditHead
+from sandbox.errors import WorkflowError
 from sandbox.identity import Identity, Role
+from sandbox.workflow import Review
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS tenants (
@@ -33,6 +35,20 @@ CREATE TABLE IF NOT EXISTS audit_head (
     seq INTEGER NOT NULL,
     hash TEXT NOT NULL,
     updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS reviews (
+    tenant TEXT NOT NULL REFERENCES tenants(name),
+    run_id TEXT NOT NULL,
+    steps INTEGER NOT NULL,
+    review TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, run_id)
+);
+CREATE TABLE IF NOT EXISTS champions (
+    tenant TEXT NOT NULL REFERENCES tenants(name),
+    registered_model TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (tenant, registered_model)
 );
 CREATE TABLE IF NOT EXISTS reviewer_grants (
     username TEXT NOT NULL REFERENCES members(username),
@@ -118,6 +134,54 @@ class ControlStore:
         with closing(self._connect()) as conn:
             rows = conn.execute(query + " ORDER BY tenant, username", args).fetchall()
         return [Identity(user=u, tenant=t, role=Role(r)) for u, t, r in rows]
+
+    def review(self, tenant: str, run_id: str) -> Review | None:
+        """The review state of one of ``tenant``'s runs (``None``: never submitted)."""
+        with closing(self._connect()) as conn:
+            row = conn.execute(
+                "SELECT review FROM reviews WHERE tenant = ? AND run_id = ?", (tenant, run_id)
+            ).fetchone()
+        return None if row is None else Review.model_validate_json(row[0])
+
+    def put_review(self, review: Review, *, previous_steps: int) -> None:
+        """Store ``review`` if the stored one still has ``previous_steps`` steps (a step taken
+        meanwhile by someone else is refused, never overwritten)."""
+        values = (review.tenant, review.run_id, len(review.steps), review.model_dump_json(), _now())
+        with closing(self._connect()) as conn:
+            if previous_steps == 0:
+                cursor = conn.execute(
+                    "INSERT OR IGNORE INTO reviews (tenant, run_id, steps, review, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?)",
+                    values,
+                )
+            else:
+                cursor = conn.execute(
+                    "UPDATE reviews SET steps = ?, review = ?, updated_at = ? "
+                    "WHERE tenant = ? AND run_id = ? AND steps = ?",
+                    (*values[2:], review.tenant, review.run_id, previous_steps),
+                )
+        if cursor.rowcount != 1:
+            raise WorkflowError(
+                f"run {review.run_id}'s review changed while this step was taken; look at its "
+                "state again (sandbox review RUN status) and retry"
+            )
+
+    def add_champion_model(self, tenant: str, name: str) -> None:
+        """Record that the server created registered model ``name`` for an approval."""
+        with closing(self._connect()) as conn:
+            conn.execute(
+                "INSERT OR IGNORE INTO champions (tenant, registered_model, created_at) "
+                "VALUES (?, ?, ?)",
+                (tenant, name, _now()),
+            )
+
+    def is_champion_model(self, tenant: str, name: str) -> bool:
+        with closing(self._connect()) as conn:
+            row = conn.execute(
+                "SELECT 1 FROM champions WHERE tenant = ? AND registered_model = ?",
+                (tenant, name),
+            ).fetchone()
+        return row is not None
 
     def audit_head(self) -> AuditHead | None:
         """The anchored head of the server's audit log (``None`` before the first entry)."""

@@ -1,6 +1,7 @@
 """Isolation through a real sandbox server (MLflow basic-auth + workspaces + control plane).
 
-Two banks, each with a data scientist, a compliance officer and an HKMA reviewer; every bank's
+Two banks, each with a data scientist, a validator, a compliance officer and an HKMA reviewer;
+every bank's
 objects are written by its data scientist, then every other user probes them with a plain
 ``MlflowClient`` authenticated as themselves, in their own workspace and in the other bank's.
 """
@@ -31,7 +32,7 @@ from tests.postgres import postgres_bin, postgres_server
 from tests.use_cases.fraud.test_fraud_runs import SMALL_TRANSACTIONS
 
 BANKS = ("bank-a", "bank-b")
-ROLES = ("data_scientist", "compliance_officer", "hkma_reviewer")
+ROLES = ("data_scientist", "validator", "compliance_officer", "hkma_reviewer")
 ADMIN_PASSWORD = "admin-password-for-tests"
 
 
@@ -146,6 +147,24 @@ def _operations(
     }
 
 
+def _control_operations(
+    server: str, actor: tuple[str, str], target_bank: str, target: dict[str, str]
+) -> dict[str, tuple[str, Callable[[], object]]]:
+    """The sandbox's own objects, through its control plane as the actor."""
+    plane = ControlPlane(Credentials(server, *actor))
+    log = RemoteAuditLog(Credentials(server, *actor))
+    return {
+        "read review": ("read", lambda: plane.get_review(target["run"], tenant=target_bank)),
+        "read audit entries": ("read", lambda: list(log.entries(tenant=target_bank))),
+        "sign evidence": (
+            "read",
+            lambda: plane.sign_manifest(
+                json.dumps({"tenant": target_bank, "audit_entries": []}).encode()
+            ),
+        ),
+    }
+
+
 def _allowed(actor_bank: str, role: str, target_bank: str, kind: str) -> bool:
     if actor_bank != target_bank:
         return False
@@ -180,6 +199,17 @@ def test_isolation_matrix(
                     workspace == target_bank
                 )
                 results.append((actor_bank, role, workspace, name, expected, done))
+        actor = _user(actor_bank, role)
+        for name, (kind, call) in _control_operations(
+            server, actor, target_bank, objects[target_bank]
+        ).items():
+            try:
+                call()
+                done = True
+            except Exception:  # noqa: BLE001 - any refusal counts
+                done = False
+            expected = _allowed(actor_bank, role, target_bank, kind)
+            results.append((actor_bank, role, "control plane", name, expected, done))
     wrong = [r for r in results if r[4] != r[5]]
     refused = sum(1 for r in results if not r[5])
     print(f"isolation matrix: {len(results)} probes, {refused} refused, {len(wrong)} wrong")
@@ -279,27 +309,39 @@ def _sandbox_env(server: str, user: tuple[str, str], home: Path) -> dict[str, st
     }
 
 
-def test_a_run_lands_in_the_bank_workspace_as_the_server_user(
-    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """`sandbox run` against the server: the run is in bank-a's workspace, recorded as the
-    server's user whatever SANDBOX_ROLE says, and invisible to bank-b."""
-    scientist = _user("bank-a", "data_scientist")
-    env = _sandbox_env(server, scientist, tmp_path)
-    env["SANDBOX_ROLE"] = "compliance_officer"  # grants nothing against a server
-    out_file = tmp_path / "run.json"
+def _run_command() -> list[str]:
     command = [sys.executable, "-m", "sandbox.cli", "run", "fraud", "--experiment", "transactions"]
     for item in SMALL_TRANSACTIONS:
         command += ["--set", item]
+    return command
+
+
+@pytest.fixture(scope="module")
+def bank_a_run(server: str, tmp_path_factory: pytest.TempPathFactory) -> tuple[str, Path]:
+    """A small fraud run by bank-a's data scientist through `sandbox run` (its id and the
+    client's sandbox home), with SANDBOX_ROLE claiming more than the server grants."""
+    home = tmp_path_factory.mktemp("client-home")
+    env = _sandbox_env(server, _user("bank-a", "data_scientist"), home)
+    env["SANDBOX_ROLE"] = "compliance_officer"  # grants nothing against a server
+    out_file = home / "run.json"
     done = subprocess.run(
-        [*command, "--record-out", str(out_file)],
+        [*_run_command(), "--record-out", str(out_file)],
         env=env,
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    run_id = json.loads(out_file.read_text(encoding="utf-8"))["run_id"]
+    return json.loads(out_file.read_text(encoding="utf-8"))["run_id"], home
+
+
+def test_a_run_lands_in_the_bank_workspace_as_the_server_user(
+    server: str, bank_a_run: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`sandbox run` against the server: the run is in bank-a's workspace, recorded as the
+    server's user whatever SANDBOX_ROLE says, and invisible to bank-b."""
+    run_id, home = bank_a_run
+    scientist = _user("bank-a", "data_scientist")
     own = _client(server, scientist, "bank-a", monkeypatch)
     run = own.get_run(run_id)
     assert run.info.status == "FINISHED"
@@ -310,10 +352,99 @@ def test_a_run_lands_in_the_bank_workspace_as_the_server_user(
     other = _client(server, _user("bank-b", "data_scientist"), "bank-b", monkeypatch)
     with pytest.raises(Exception, match="403|PERMISSION|denied"):
         other.get_run(run_id)
-    officer = _sandbox_env(server, _user("bank-a", "compliance_officer"), tmp_path)
-    refused = subprocess.run([*command], env=officer, capture_output=True, text=True, timeout=300)
+    officer = _sandbox_env(server, _user("bank-a", "compliance_officer"), home)
+    refused = subprocess.run(
+        _run_command(), env=officer, capture_output=True, text=True, timeout=300
+    )
     assert refused.returncode == 5, refused.stderr[-2000:]
     assert "may not run_experiment" in refused.stderr
+
+
+def _review(
+    server: str, bank: str, role: str, home: Path, run_id: str, action: str
+) -> subprocess.CompletedProcess[str]:
+    env = _sandbox_env(server, _user(bank, role), home)
+    env["SANDBOX_ROLE"] = "compliance_officer"  # grants nothing against a server
+    return subprocess.run(
+        [sys.executable, "-m", "sandbox.cli", "review", run_id, action, "--comment", "checked"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+def test_sign_off_state_lives_on_the_server_and_follows_the_authenticated_users(
+    server: str, bank_a_run: tuple[str, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Submit, validate and approve through the server: each step by its role and a different
+    person, refused across banks, the state and the champion kept by the server only."""
+    from sandbox.errors import ConfigError, WorkflowError
+    from sandbox.workflow import StepRequest
+
+    run_id, home = bank_a_run
+    steps = [("data_scientist", "submit"), ("validator", "validate")]
+    steps.append(("compliance_officer", "approve"))
+    refused = _review(server, "bank-a", "data_scientist", home, run_id, "validate")
+    assert refused.returncode in (5, 8), refused.stderr[-2000:]  # not submitted, not a validator
+    for role, action in steps:
+        done = _review(server, "bank-a", role, home, run_id, action)
+        assert done.returncode == 0, f"{role} {action}: {done.stderr[-3000:]}"
+        if action == "validate":  # the same validator cannot take the next step too
+            again = _review(server, "bank-a", "validator", home, run_id, "approve")
+            assert again.returncode == 5 and "may not approve" in again.stderr
+    assert not (home / "reviews").exists()  # no review file in the client's home
+
+    officer = ControlPlane(Credentials(server, *_user("bank-a", "compliance_officer")))
+    review = officer.get_review(run_id)
+    assert review is not None and review.state == "approved"
+    assert [s.user for s in review.steps] == [
+        _user("bank-a", role)[0] for role in ("data_scientist", "validator", "compliance_officer")
+    ]
+    assert review.developer == _user("bank-a", "data_scientist")[0]
+    own = _client(server, _user("bank-a", "data_scientist"), "bank-a", monkeypatch)
+    assert own.get_run(run_id).data.tags["signoff.state"] == "approved"
+    champion = own.get_model_version_by_alias(review.registered_model, "champion")
+    assert champion.version == review.model_version
+    assert champion.tags["signoff.approved_by"] == _user("bank-a", "compliance_officer")[0]
+    with pytest.raises(Exception, match="403|PERMISSION|denied"):  # only an approval moves it
+        own.set_registered_model_alias(review.registered_model, "champion", "1")
+    with pytest.raises(Exception, match="403|PERMISSION|denied"):
+        own.delete_registered_model(review.registered_model)
+
+    # Bank B sees no review of it and cannot take a step on it; nobody forges review entries.
+    for role in ROLES:
+        plane = ControlPlane(Credentials(server, *_user("bank-b", role)))
+        assert plane.get_review(run_id) is None
+        with pytest.raises((ConfigError, AccessDenied, WorkflowError)):
+            plane.review_step(
+                StepRequest(
+                    run_id=run_id,
+                    action="submit",
+                    comment="x",
+                    model_role="challenger",
+                    run_sha256="0" * 64,
+                    body_sha256="0" * 64,
+                )
+            )
+        with pytest.raises(AccessDenied):
+            plane.get_review(run_id, tenant="bank-a")
+    with pytest.raises(AccessDenied, match="written by the server"):
+        _audit(server, "bank-a", "data_scientist").append(
+            Identity(
+                user=_user("bank-a", "data_scientist")[0], tenant="bank-a", role=Role.DATA_SCIENTIST
+            ),
+            "review.approve",
+            run_id,
+        )
+    approvals = [
+        e
+        for e in _audit(server, "bank-a", "compliance_officer").entries()
+        if e.target == run_id and e.action.startswith("review.")
+    ]
+    assert [(e.action, e.user) for e in approvals] == [
+        (f"review.{action}", _user("bank-a", role)[0]) for role, action in steps
+    ]
 
 
 def _audit(server: str, bank: str, role: str) -> RemoteAuditLog:
@@ -485,3 +616,85 @@ def test_admin_configuration_comes_from_the_server_only(
         assert ("config.changed", "quotas") in actions
     finally:
         admin.set_config("quotas", "")
+
+
+def test_vault_lives_on_the_server_and_reidentifies_only_with_two_officers_of_the_bank(
+    server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pseudonyms are made and kept by the server per bank; a compliance officer's request needs
+    a second officer of the same bank; nobody else, and no other bank, gets a value back."""
+    from sandbox.errors import ConfigError
+    from sandbox.privacy.entities import EntityType
+    from sandbox.server.client import RemoteVault
+
+    admin = ControlPlane(Credentials(server, "admin", ADMIN_PASSWORD))
+    second = ("second-officer-bank-a", "pw-second-officer-bank-a-0123")
+    if second[0] not in {m["user"] for t in admin.list_tenants() for m in t["members"]}:
+        admin.create_user(*second, "bank-a", "compliance_officer")
+
+    def vault(bank: str, role: str) -> RemoteVault:
+        return RemoteVault(Credentials(server, *_user(bank, role)))
+
+    def me(bank: str, role: str) -> Identity:
+        return Identity(user=_user(bank, role)[0], tenant=bank, role=Role(role))
+
+    hkid_a, hkid_b = "A123456(3)", "C668668(E)"  # synthetic, check digits valid
+    token_a = vault("bank-a", "data_scientist").pseudonym(EntityType.HK_ID, hkid_a)
+    assert vault("bank-a", "validator").pseudonym(EntityType.HK_ID, "a123456 (3)") == token_a
+    token_b = vault("bank-b", "data_scientist").pseudonym(EntityType.HK_ID, hkid_b)
+    assert not list(tmp_path.rglob("vault*"))  # nothing under a client's home
+    assert any((SERVER_HOME["root"] / "vault" / "bank-a").glob("vault.key.wrapped"))
+    with pytest.raises(AccessDenied, match="may not redact"):
+        vault("bank-a", "hkma_reviewer").pseudonyms([(EntityType.HK_ID, hkid_a)])
+    # the keyed hashes differ between banks (each bank's own key)
+    hashes = {
+        bank: vault(bank, "data_scientist").keyed_hash(EntityType.HK_ID, hkid_a) for bank in BANKS
+    }
+    assert hashes["bank-a"] != hashes["bank-b"]
+
+    officer = vault("bank-a", "compliance_officer")
+    for role in ("data_scientist", "validator", "hkma_reviewer"):
+        with pytest.raises(AccessDenied):
+            vault("bank-a", role).request_reveal(token_a, me("bank-a", role), "needed for a case")
+    request = officer.request_reveal(token_a, me("bank-a", "compliance_officer"), "case 42 review")
+    with pytest.raises(AccessDenied, match="second person"):
+        officer.approve_reveal(request, me("bank-a", "compliance_officer"))
+    with pytest.raises(AccessDenied, match="approved by a second person"):
+        officer.reveal(token_a, me("bank-a", "compliance_officer"), request)
+    # bank-b's officer cannot approve bank-a's request: it is not in bank-b's vault
+    with pytest.raises((ConfigError, AccessDenied)):
+        vault("bank-b", "compliance_officer").approve_reveal(
+            request, me("bank-b", "compliance_officer")
+        )
+    other = RemoteVault(Credentials(server, *second))
+    approved = other.approve_reveal(
+        request, Identity(user=second[0], tenant="bank-a", role=Role.COMPLIANCE_OFFICER)
+    )
+    assert approved.state == "approved" and approved.approved_by == second[0]
+    with pytest.raises(AccessDenied, match="not 'someone'"):  # a claimed identity is checked
+        officer.reveal(token_a, Identity(user="someone", tenant="bank-a", role=Role.ADMIN), request)
+    entry = officer.reveal(token_a, me("bank-a", "compliance_officer"), request)
+    assert entry.value == hkid_a and entry.entity_type is EntityType.HK_ID
+    with pytest.raises(AccessDenied):  # each approval reveals once
+        officer.reveal(token_a, me("bank-a", "compliance_officer"), request)
+    # bank-b's officer asking for bank-a's token reaches bank-b's vault only
+    officer_b = vault("bank-b", "compliance_officer")
+    if token_b == token_a:
+        request_b = officer_b.request_reveal(
+            token_a, me("bank-b", "compliance_officer"), "same token in another bank"
+        )
+        assert officer_b.reveal_requests()[0].id == request_b
+    else:
+        with pytest.raises(ConfigError, match="not in the vault of tenant 'bank-b'"):
+            officer_b.request_reveal(token_a, me("bank-b", "compliance_officer"), "cross bank try")
+    assert request not in {r.id for r in officer_b.reveal_requests()} or token_b == token_a
+    actions = [
+        (e.action, e.user)
+        for e in _audit(server, "bank-a", "compliance_officer").entries()
+        if e.target == token_a
+    ]
+    assert ("vault.reveal_requested", _user("bank-a", "compliance_officer")[0]) in actions
+    assert ("vault.reveal_approved", second[0]) in actions
+    assert ("vault.reveal", _user("bank-a", "compliance_officer")[0]) in actions
+    log = (SERVER_HOME["root"] / AUDIT_PATH).read_text(encoding="utf-8")
+    assert hkid_a not in log and hkid_b not in log  # the audit holds tokens, never values
