@@ -61,11 +61,16 @@ test: data $(TEST_STAMP)  ## the default test suite (fast; excludes slow and gpu
 test-all: data $(TEST_STAMP)  ## every test including slow ones (GPU tests skip without a GPU)
 	$(BIN)/python -m pytest -m "" -n $(TEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
-ui: data  ## the Streamlit workbench on http://localhost:8501
-	$(BIN)/streamlit run app.py --server.address 127.0.0.1
+# Without a configured server (MLFLOW_TRACKING_URI), sign in as the demo bank's data scientist
+# on this home's loopback sandbox server (started if needed), where `make demo` ran.
+DEMO_SIGNIN = if [ -z "$$MLFLOW_TRACKING_URI" ]; then eval "$$($(BIN)/sandbox server demo-signin)"; fi
 
-mlflow-ui: install  ## MLflow's own UI over the sandbox store
-	$(BIN)/mlflow ui --backend-store-uri sqlite:///$(CURDIR)/mlruns/mlflow.db
+ui: data  ## the Streamlit workbench on http://localhost:8501
+	$(DEMO_SIGNIN); $(BIN)/streamlit run app.py --server.address 127.0.0.1
+
+mlflow-ui: install  ## MLflow's own UI: the sandbox server (sign in with a demo user)
+	$(BIN)/sandbox server demo-signin --show
+	@echo "MLflow UI: $$($(BIN)/sandbox server demo-signin | sed -n 's/^export MLFLOW_TRACKING_URI=//p')"
 
 bench: data  ## benchmarks, JSON results under benchmarks/results/
 	$(BIN)/python -m benchmarks.fraud

@@ -266,13 +266,37 @@ def demo(
             "run is single-threaded redaction, retrieval and scoring)",
         ),
     ] = 2,
+    local_store: Annotated[
+        bool,
+        typer.Option(
+            "--local-store",
+            help="Run on the local MLflow store without the sandbox server (no sign-in; the "
+            "identity then comes from SANDBOX_* variables)",
+        ),
+    ] = False,
 ) -> None:
-    """Run every registered experiment with its defaults, write each report, and summarise."""
+    """Run every registered experiment with its defaults, write each report, and summarise.
+
+    Without a configured server the demo starts the sandbox server on loopback under the sandbox
+    home, with the bank demo-bank and one user per role, and runs as its data scientist."""
     import subprocess
     import tempfile
 
     started = time.perf_counter()
     settings = sandbox.load_settings()
+    if settings.server_url is None and not local_store:
+        from sandbox.server.demo import demo_server
+
+        with console.status("Starting the sandbox server for demo-bank..."):
+            server = demo_server(settings)
+        os.environ.update(server.environment("data_scientist"))
+        settings = sandbox.load_settings()
+        console.print(
+            f"Signed in to the sandbox server {server.url} as {settings.identity.user} "
+            f"({settings.identity.role.value} of {settings.identity.tenant}); the demo users' "
+            f"passwords are in {server.credentials_file}.",
+            highlight=False,
+        )
     sandbox.recent_runs(limit=1, settings=settings)  # creates a fresh store before the workers
     # Round-robin over use cases, so that parallel workers start on different use cases.
     by_use_case = [[(uc, name) for name in names] for uc, names in sandbox.use_cases().items()]
@@ -344,16 +368,24 @@ def demo(
     durations = ", ".join(
         f"{r['experiment']} {r['seconds']:.0f} s (run {r['run_seconds']:.0f} s)" for r in reports
     )
+    mlflow_ui = (
+        f"{settings.server_url} (sign in as a demo user: sandbox server demo-signin --show)"
+        if settings.server_url
+        else f"mlflow ui --backend-store-uri {settings.resolved_tracking_uri}"
+    )
     console.print(
         f"\nFinished {len(records)} experiments in {time.perf_counter() - started:.0f} s with "
         f"{jobs} at a time ({durations}; device "
         f"{records[0].environment.device if records else '-'}).\n"
         "Where to look next:\n"
-        f"  - MLflow UI:   mlflow ui --backend-store-uri {settings.resolved_tracking_uri}\n"
-        "  - Recent runs: sandbox runs\n"
+        f"  - MLflow UI:   {mlflow_ui}\n"
+        '  - Recent runs: eval "$(sandbox server demo-signin)"; sandbox runs\n'
         "  - Web app:     make ui   (Streamlit)\n"
         "  - Audit trail: sandbox audit verify\n"
-        '  - Sign-off:    sandbox review RUN_ID submit --comment "..."'
+        '  - Sign-off:    sandbox review RUN_ID submit --comment "..." (then validate and approve '
+        "as demo-validator and demo-compliance-officer: sandbox server demo-signin --role ...)\n"
+        "  - The server keeps running: sandbox server stop",
+        soft_wrap=True,
     )
     if failures:
         for failure in failures:

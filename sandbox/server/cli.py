@@ -63,6 +63,31 @@ def start(
     console.print(f"  export MLFLOW_TRACKING_URI={url}")
 
 
+@server_app.command("demo-signin")
+def demo_signin(
+    role: Annotated[
+        str,
+        typer.Option("--role", help="The demo user's role (data_scientist, validator, ...)"),
+    ] = "data_scientist",
+    show: Annotated[bool, typer.Option("--show", help="List the demo users instead")] = False,
+) -> None:
+    """Print the shell exports that sign in as a demo-bank user of this home's loopback server
+    (started and set up if needed): eval "$(sandbox server demo-signin --role validator)"."""
+    import shlex
+
+    from sandbox.server.demo import DEMO_USERS, demo_server
+
+    if role not in DEMO_USERS:
+        raise ConfigError(f"unknown role '{role}'; choose one of {', '.join(DEMO_USERS)}")
+    server = demo_server(load_settings())
+    if show:
+        for name, (user, password) in server.users.items():
+            typer.echo(f"{name}\t{user}\t{password}")
+        return
+    for key, value in server.environment(role).items():
+        typer.echo(f"export {key}={shlex.quote(value)}")
+
+
 @server_app.command("stop")
 def stop() -> None:
     """Stop the server started from this sandbox home."""
