@@ -84,7 +84,7 @@ def demo_server(settings: Settings, *, port: int = process.DEFAULT_PORT) -> Demo
         for role, name in DEMO_USERS.items()
     }
     paths.root.mkdir(parents=True, exist_ok=True)
-    _write_private(file, {"admin": admin_password, **dict(users.values())})
+    process.write_private(file, json.dumps({"admin": admin_password, **dict(users.values())}))
     previous = os.environ.get(process.ADMIN_PASSWORD_VARIABLE)
     os.environ[process.ADMIN_PASSWORD_VARIABLE] = admin_password
     try:
@@ -111,10 +111,3 @@ def demo_server(settings: Settings, *, port: int = process.DEFAULT_PORT) -> Demo
             admin.create_user(name, password, DEMO_BANK, role)
     return DemoServer(url=url, users=users, credentials_file=file)
 
-
-def _write_private(path: Path, data: dict[str, object]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        json.dump(data, handle, indent=2)
-    os.replace(tmp, path)

@@ -64,7 +64,7 @@ def server_url(port: int = DEFAULT_PORT) -> str:
     return f"http://127.0.0.1:{port}"
 
 
-def _write_private(path: Path, text: str) -> None:
+def write_private(path: Path, text: str) -> None:
     """Create ``path`` with mode 0600 atomically (write a temporary file, then rename)."""
     tmp = path.with_suffix(path.suffix + ".tmp")
     fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
@@ -77,7 +77,7 @@ def _write_private(path: Path, text: str) -> None:
 
 def _secret(paths: ServerPaths) -> str:
     if not paths.secret.exists():
-        _write_private(paths.secret, secrets.token_hex(32))
+        write_private(paths.secret, secrets.token_hex(32))
     return paths.secret.read_text(encoding="utf-8").strip()
 
 
@@ -144,7 +144,7 @@ def start(
         )
     store_uri = backend_store_uri or paths.sqlite_uri("mlflow.db")
     auth_uri = backend_store_uri if backend_store_uri is not None else paths.sqlite_uri("auth.db")
-    _write_private(
+    write_private(
         paths.auth_ini,
         "[mlflow]\n"
         "default_permission = NO_PERMISSIONS\n"
@@ -160,6 +160,9 @@ def start(
         "MLFLOW_FLASK_SERVER_SECRET_KEY": _secret(paths),
         "SANDBOX_SERVER_HOME": str(paths.root),
         "MLFLOW_DISABLE_TELEMETRY": "true",
+        # MLflow's own job runner (GenAI evaluation jobs, trace roll-ups: two huey consumers,
+        # ~400 MB each, polling) serves nothing the sandbox uses.
+        "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false",
     }
     if password:
         env["MLFLOW_AUTH_ADMIN_PASSWORD"] = password
