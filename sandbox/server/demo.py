@@ -110,4 +110,3 @@ def demo_server(settings: Settings, *, port: int = process.DEFAULT_PORT) -> Demo
         if name not in members:
             admin.create_user(name, password, DEMO_BANK, role)
     return DemoServer(url=url, users=users, credentials_file=file)
-
