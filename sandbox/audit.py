@@ -67,6 +67,11 @@ class AuditHead(BaseModel):
     def short(self) -> str:
         return f"#{self.seq} {self.hash[:16]}"
 
+    @property
+    def ref(self) -> str:
+        """``seq:hash``, as a sign-off step records the head it acted on."""
+        return f"{self.seq}:{self.hash}"
+
 
 class HeadAnchor(Protocol):
     """Where the head is kept outside the log (the server's database, or a file)."""

@@ -84,6 +84,21 @@ class StepRequest(BaseModel):
     body_sha256: str = ""
 
 
+def check_action(action: str) -> None:
+    """Refuse an unknown step name."""
+    if action not in TRANSITIONS:
+        raise ConfigError(
+            f"unknown review step '{action}'; choose submit, validate, approve, reject"
+        )
+
+
+def check_comment(comment: str) -> str:
+    """The step's comment, stripped; a blank one is refused."""
+    if not comment.strip():
+        raise ConfigError('a review step needs a comment (--comment "...")')
+    return comment.strip()
+
+
 def check_step(review: Review, action: str, *, user: str, role: Role) -> None:
     """Refuse a step this user may not take on this review now (nothing is changed).
 
@@ -93,10 +108,7 @@ def check_step(review: Review, action: str, *, user: str, role: Role) -> None:
         WorkflowError: out of order, the developer signing their own run, or one person taking
             two steps of one sign-off cycle.
     """
-    if action not in TRANSITIONS:
-        raise ConfigError(
-            f"unknown review step '{action}'; choose submit, validate, approve, reject"
-        )
+    check_action(action)
     sources, _, roles = TRANSITIONS[action]
     if role not in roles:
         raise AccessDenied(
@@ -135,9 +147,7 @@ def advance(
     if request.run_id != review.run_id:
         raise ConfigError(f"the step names run {request.run_id}, the review run {review.run_id}")
     check_step(review, request.action, user=user, role=role)
-    comment = request.comment.strip()
-    if not comment:
-        raise ConfigError('a review step needs a comment (--comment "...")')
+    comment = check_comment(request.comment)
     new = review.model_copy(deep=True)
     if request.action == "submit":
         if not (request.model_role and request.run_sha256 and request.body_sha256):

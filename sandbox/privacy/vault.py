@@ -282,10 +282,13 @@ class Vault:
         now = datetime.now(UTC).isoformat(timespec="seconds")
         db = self._conn()
         with db:
-            db.execute(
-                "UPDATE reveal_requests SET approved_by = ?, approved_at = ? WHERE id = ?",
+            cursor = db.execute(
+                "UPDATE reveal_requests SET approved_by = ?, approved_at = ? "
+                "WHERE id = ? AND approved_by IS NULL",
                 (identity.user, now, request_id),
             )
+        if cursor.rowcount != 1:  # approved meanwhile by someone else
+            raise ConfigError(f"request {request_id} is approved already")
         self._audit_log().append(
             identity,
             "vault.reveal_approved",
@@ -380,11 +383,14 @@ class Vault:
         except InvalidToken:
             raise DataError(f"the vault entry for {token} does not decrypt with the key") from None
         db = self._conn()
-        with db:
-            db.execute(
-                "UPDATE reveal_requests SET used_at = ? WHERE id = ?",
+        with db:  # claim the approval before the value leaves: each approval reveals once
+            cursor = db.execute(
+                "UPDATE reveal_requests SET used_at = ? WHERE id = ? AND used_at IS NULL",
                 (datetime.now(UTC).isoformat(timespec="seconds"), request.id),
             )
+        if cursor.rowcount != 1:
+            audit.append(identity, "vault.reveal_refused", token, {**details, "reason": "used"})
+            raise AccessDenied(f"request {request.id} was used already (one reveal per approval)")
         audit.append(
             identity,
             "vault.reveal",

@@ -31,12 +31,13 @@ from sandbox.identity import Action
 from sandbox.reports.body import body_of, load_record, render_body, report_dir, sha256_text
 from sandbox.workflow import (
     CHAMPION_ALIAS,
-    TRANSITIONS,
     Review,
     Step,
     StepRequest,
     advance,
     audit_details,
+    check_action,
+    check_comment,
     check_step,
     promotion_tags,
     signoff_tags,
@@ -228,12 +229,8 @@ def apply_review_step(
     settings = settings or load_settings()
     identity = settings.identity
     identity.require(Action.READ_RUNS)
-    if action not in TRANSITIONS:
-        raise ConfigError(
-            f"unknown review step '{action}'; choose submit, validate, approve, reject"
-        )
-    if not comment.strip():
-        raise ConfigError('a review step needs a comment (--comment "...")')
+    check_action(action)
+    check_comment(comment)
     WriteGuard(settings).check_payload({"comment": comment}, "review comment")
     record = load_record(settings, run_id)
     review = load_review(settings, record.run_id) or Review(
@@ -287,7 +284,7 @@ def apply_review_step(
         user=identity.user,
         role=identity.role,
         at=datetime.now(UTC).isoformat(timespec="seconds"),
-        audit_head="" if head is None else f"{head.seq}:{head.hash}",
+        audit_head="" if head is None else head.ref,
     )
     if model is not None:
         _promote(settings, record, review, model)

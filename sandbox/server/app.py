@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from sandbox.audit import AuditLog
+from sandbox.errors import WorkflowError
 from sandbox.identity import Action, Identity, Role
 from sandbox.server.control import ControlAnchor, ControlStore
 
@@ -260,6 +261,8 @@ def audit_append(body: dict[str, Any]) -> dict[str, Any]:
     action = _field(body, "action")
     if action.startswith(RESERVED_AUDIT_PREFIXES):
         raise RouteError(403, f"'{action}' entries are written by the server itself")
+    if action == "run.started":  # names the run's developer for its review: checked
+        _check_run_start(identity.tenant, target)
     entry = server_audit().append(identity, action, target, details)
     return {"entry": entry.model_dump()}
 
@@ -410,7 +413,7 @@ def config_set(body: dict[str, Any]) -> dict[str, Any]:
 
 # -- reviews: the server keeps the state and applies sandbox.workflow's rules to the caller -----
 _REVIEW_LOCK = threading.Lock()
-RESERVED_AUDIT_PREFIXES = ("review.",)
+RESERVED_AUDIT_PREFIXES = ("review.", "vault.", "tenant.", "user.", "reviewer.", "config.")
 """Audit actions only the server writes (a client's audit/append of them is refused)."""
 
 
@@ -420,6 +423,16 @@ def _run_id(value: object) -> str:
     if not isinstance(value, str):
         raise RouteError(400, "missing field 'run_id'")
     return checked_run_id(value)
+
+
+def _check_run_start(tenant: str, run_id: str) -> None:
+    """A run start is recorded once, for a run in the caller's bank's workspace."""
+    from mlflow.server.handlers import _get_tracking_store
+
+    with _workspace(tenant):
+        _get_tracking_store().get_run(_run_id(run_id))  # another bank's run: not found
+    if any(e.action == "run.started" and e.target == run_id for e in server_audit().entries()):
+        raise WorkflowError(f"the start of run {run_id} is recorded already")
 
 
 def _run_developer(tenant: str, run_id: str) -> str:
@@ -447,8 +460,9 @@ def review_get(body: dict[str, Any]) -> dict[str, Any]:
 
 
 def review_step(body: dict[str, Any]) -> dict[str, Any]:
-    """Take one review step as the authenticated caller: the workflow's rules, then the state,
-    the run's sign-off tags, an approved model's registration and the audit entry."""
+    """Take one review step as the authenticated caller: every check first (the workflow's
+    rules, the run in the caller's workspace, an approval's model), then the state, the audit
+    entry, an approved model's registration and the run's sign-off tags."""
     from datetime import UTC, datetime
 
     from pydantic import ValidationError
@@ -461,8 +475,15 @@ def review_step(body: dict[str, Any]) -> dict[str, Any]:
     except ValidationError as exc:
         raise RouteError(400, f"malformed review step: {exc.error_count()} field errors") from None
     run_id = _run_id(request.run_id)
+    if request.compare_run_id is not None:
+        _run_id(request.compare_run_id)
     store = control_store()
-    with _REVIEW_LOCK:
+    with _REVIEW_LOCK, _workspace(identity.tenant):
+        from mlflow.entities import RunTag
+        from mlflow.server.handlers import _get_tracking_store
+
+        tracking_store = _get_tracking_store()
+        run = tracking_store.get_run(run_id)  # another bank's run: not found in this workspace
         current = store.review(identity.tenant, run_id) or Review(
             run_id=run_id,
             tenant=identity.tenant,
@@ -475,19 +496,19 @@ def review_step(body: dict[str, Any]) -> dict[str, Any]:
             user=identity.user,
             role=identity.role,
             at=datetime.now(UTC).isoformat(timespec="seconds"),
-            audit_head="" if head is None else f"{head.seq}:{head.hash}",
+            audit_head="" if head is None else head.ref,
         )
-        if request.action == "approve":
-            _register_approved(identity.tenant, review, body.get("model"))
+        approval = (
+            _approved_model(identity.tenant, run, review, body.get("model"))
+            if request.action == "approve"
+            else None
+        )
+        if approval is not None:
+            _register(identity.tenant, review, approval)
         store.put_review(review, previous_steps=len(current.steps))
-        with _workspace(identity.tenant):
-            from mlflow.entities import RunTag
-            from mlflow.server.handlers import _get_tracking_store
-
-            tracking_store = _get_tracking_store()
-            for key, value in signoff_tags(review).items():
-                tracking_store.set_tag(run_id, RunTag(key, value))
         server_audit().append(identity, f"review.{request.action}", run_id, audit_details(review))
+        for key, value in signoff_tags(review).items():
+            tracking_store.set_tag(run_id, RunTag(key, value))
     return {"review": review.model_dump()}
 
 
@@ -497,54 +518,84 @@ def _workspace(tenant: str) -> Any:
     return ServerWorkspaceContext(tenant)
 
 
-def _register_approved(tenant: str, review: Any, model: object) -> None:
-    """Register the approved model in the bank's workspace and point ``champion`` at it."""
-    from mlflow.entities.model_registry import ModelVersionTag
-    from mlflow.exceptions import MlflowException
-    from mlflow.server.handlers import _get_model_registry_store, _get_tracking_store
+@dataclasses.dataclass(frozen=True)
+class _Approval:
+    name: str
+    source: str
+    run_id: str
+    model_id: str | None
+    sha256: str
 
-    from sandbox.workflow import CHAMPION_ALIAS, promotion_tags
+
+def _approved_model(tenant: str, run: Any, review: Any, model: object) -> _Approval:
+    """Check the model an approval registers: named after the reviewed run's use case and
+    experiment, logged by that run (or its child of the submitted role), from a plain path."""
+    from sandbox.tracking import TAG_EXPERIMENT, TAG_MODEL_ROLE, TAG_USE_CASE
 
     if not isinstance(model, dict):
         raise RouteError(400, "an approval names the model to register ('model')")
-    name, uri, run_id, sha = (model.get(k) for k in ("name", "uri", "run_id", "sha256"))
-    if not all(isinstance(v, str) and v for v in (name, uri, run_id, sha)):
+    name, uri, model_run_id, sha = (model.get(k) for k in ("name", "uri", "run_id", "sha256"))
+    if not all(isinstance(v, str) and v for v in (name, uri, model_run_id, sha)):
         raise RouteError(400, "an approval's model needs name, uri, run_id and sha256")
-    if not name.startswith(f"{tenant}."):
-        raise RouteError(403, f"registered models of '{tenant}' are named '{tenant}.<...>'")
-    with _workspace(tenant):
-        tracking_store = _get_tracking_store()
-        model_run = tracking_store.get_run(_run_id(run_id))  # not in the bank's workspace: 404
-        model_id = None
-        if uri.startswith("models:/"):
-            model_id = uri.removeprefix("models:/").split("/")[0]
-            logged = tracking_store.get_logged_model(model_id)
-            if logged.source_run_id not in (run_id, review.run_id):
-                raise RouteError(403, f"model {model_id} is not a model of run {review.run_id}")
-            source = uri
-        elif uri.startswith(f"runs:/{run_id}/"):
-            path = uri.removeprefix(f"runs:/{run_id}/")
-            source = f"{model_run.info.artifact_uri.rstrip('/')}/{path}"
-        else:
-            raise RouteError(400, f"cannot register a model from '{uri}'")
-        registry = _get_model_registry_store()
-        if not control_store().is_champion_model(tenant, name):
-            try:
-                registry.get_registered_model(name)
-            except MlflowException:
-                registry.create_registered_model(name)
-                control_store().add_champion_model(tenant, name)
-            else:  # made by a user, who could move its alias: not where approvals go
-                raise RouteError(
-                    409,
-                    f"registered model '{name}' was created outside the sign-off; only "
-                    "approvals create it - an administrator must delete it first",
-                )
-        tags = [ModelVersionTag(k, v) for k, v in promotion_tags(review, sha).items()]
-        version = registry.create_model_version(
-            name, source, run_id=run_id, tags=tags, model_id=model_id
+    tags = run.data.tags
+    expected = f"{tenant}.{tags.get(TAG_USE_CASE)}.{tags.get(TAG_EXPERIMENT)}"
+    if name != expected:
+        raise RouteError(403, f"an approval of run {review.run_id} registers '{expected}' only")
+    from mlflow.server.handlers import _get_tracking_store
+
+    tracking_store = _get_tracking_store()
+    model_run = tracking_store.get_run(_run_id(model_run_id))
+    parent = model_run.data.tags.get("mlflow.parentRunId", model_run.info.run_id)
+    if parent != review.run_id or (
+        model_run.info.run_id != review.run_id
+        and model_run.data.tags.get(TAG_MODEL_ROLE) != review.model_role
+    ):
+        raise RouteError(
+            403, f"run {model_run_id} is not the {review.model_role} of run {review.run_id}"
         )
-        registry.set_registered_model_alias(name, CHAMPION_ALIAS, version.version)
+    model_id = None
+    if uri.startswith("models:/"):
+        model_id = uri.removeprefix("models:/")
+        if tracking_store.get_logged_model(model_id).source_run_id != model_run_id:
+            raise RouteError(403, f"model {model_id} was not logged by run {model_run_id}")
+        source = uri
+    elif uri.startswith(f"runs:/{model_run_id}/"):
+        path = uri.removeprefix(f"runs:/{model_run_id}/")
+        if not path or any(part in ("", ".", "..") for part in path.split("/")):
+            raise RouteError(400, f"cannot register a model from '{uri}'")
+        source = f"{model_run.info.artifact_uri.rstrip('/')}/{path}"
+    else:
+        raise RouteError(400, f"cannot register a model from '{uri}'")
+    return _Approval(name, source, model_run_id, model_id, sha)
+
+
+def _register(tenant: str, review: Any, approval: _Approval) -> None:
+    """Register the approved model in the bank's workspace and point ``champion`` at it."""
+    from mlflow.entities.model_registry import ModelVersionTag
+    from mlflow.exceptions import MlflowException
+    from mlflow.server.handlers import _get_model_registry_store
+
+    from sandbox.workflow import CHAMPION_ALIAS, promotion_tags
+
+    registry = _get_model_registry_store()
+    name = approval.name
+    if not control_store().is_champion_model(tenant, name):
+        try:
+            registry.get_registered_model(name)
+        except MlflowException:
+            registry.create_registered_model(name)
+            control_store().add_champion_model(tenant, name)
+        else:  # made by a user, who could move its alias: not where approvals go
+            raise RouteError(
+                409,
+                f"registered model '{name}' was created outside the sign-off; only "
+                "approvals create it - an administrator must delete it first",
+            )
+    tags = [ModelVersionTag(k, v) for k, v in promotion_tags(review, approval.sha256).items()]
+    version = registry.create_model_version(
+        name, approval.source, run_id=approval.run_id, tags=tags, model_id=approval.model_id
+    )
+    registry.set_registered_model_alias(name, CHAMPION_ALIAS, version.version)
     review.registered_model = name
     review.model_version = str(version.version)
 

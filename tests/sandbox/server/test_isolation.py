@@ -429,14 +429,20 @@ def test_sign_off_state_lives_on_the_server_and_follows_the_authenticated_users(
             )
         with pytest.raises(AccessDenied):
             plane.get_review(run_id, tenant="bank-a")
-    with pytest.raises(AccessDenied, match="written by the server"):
-        _audit(server, "bank-a", "data_scientist").append(
-            Identity(
-                user=_user("bank-a", "data_scientist")[0], tenant="bank-a", role=Role.DATA_SCIENTIST
-            ),
-            "review.approve",
-            run_id,
-        )
+    scientist = Identity(
+        user=_user("bank-a", "data_scientist")[0], tenant="bank-a", role=Role.DATA_SCIENTIST
+    )
+    for action in ("review.approve", "vault.reveal_approved", "user.created"):
+        with pytest.raises(AccessDenied, match="written by the server"):
+            _audit(server, "bank-a", "data_scientist").append(scientist, action, run_id)
+    # the start that names a run's developer is recorded once, and only for the bank's own runs
+    with pytest.raises(WorkflowError, match="recorded already"):
+        _audit(server, "bank-a", "data_scientist").append(scientist, "run.started", run_id)
+    bank_b = Identity(
+        user=_user("bank-b", "data_scientist")[0], tenant="bank-b", role=Role.DATA_SCIENTIST
+    )
+    with pytest.raises(ConfigError):
+        _audit(server, "bank-b", "data_scientist").append(bank_b, "run.started", run_id)
     approvals = [
         e
         for e in _audit(server, "bank-a", "compliance_officer").entries()
