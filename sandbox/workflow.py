@@ -10,12 +10,17 @@ and keeps the result, and a sandbox without a server calls it the same way (see
 
 from __future__ import annotations
 
-from typing import Literal
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from sandbox.errors import AccessDenied, ConfigError, WorkflowError
 from sandbox.identity import Role
+
+if TYPE_CHECKING:
+    from sandbox.audit import AuditHead
+    from sandbox.identity import Identity
 
 State = Literal["draft", "submitted", "validated", "approved", "rejected"]
 StepName = Literal["submit", "validate", "approve", "reject"]
@@ -172,6 +177,20 @@ def advance(
     )
     new.state = TRANSITIONS[request.action][1]  # type: ignore[assignment]
     return new
+
+
+def take_step(
+    review: Review, request: StepRequest, identity: Identity, head: AuditHead | None
+) -> Review:
+    """:func:`advance` now, as ``identity``, recording the audit ``head`` the step acts on."""
+    return advance(
+        review,
+        request,
+        user=identity.user,
+        role=identity.role,
+        at=datetime.now(UTC).isoformat(timespec="seconds"),
+        audit_head="" if head is None else head.ref,
+    )
 
 
 def signoff_tags(review: Review) -> dict[str, str]:

@@ -16,7 +16,6 @@ import hashlib
 import json
 import os
 import tempfile
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -34,13 +33,13 @@ from sandbox.workflow import (
     Review,
     Step,
     StepRequest,
-    advance,
     audit_details,
     check_action,
     check_comment,
     check_step,
     promotion_tags,
     signoff_tags,
+    take_step,
 )
 
 if TYPE_CHECKING:
@@ -277,15 +276,7 @@ def apply_review_step(
             model_sha256=model.model_sha256 if model else None,
         )
     audit = open_audit(settings)
-    head = audit.head()
-    review = advance(
-        review,
-        request,
-        user=identity.user,
-        role=identity.role,
-        at=datetime.now(UTC).isoformat(timespec="seconds"),
-        audit_head="" if head is None else head.ref,
-    )
+    review = take_step(review, request, identity, audit.head())
     if model is not None:
         _promote(settings, record, review, model)
     _save_review(settings, review)

@@ -463,11 +463,10 @@ def review_step(body: dict[str, Any]) -> dict[str, Any]:
     """Take one review step as the authenticated caller: every check first (the workflow's
     rules, the run in the caller's workspace, an approval's model), then the state, the audit
     entry, an approved model's registration and the run's sign-off tags."""
-    from datetime import UTC, datetime
 
     from pydantic import ValidationError
 
-    from sandbox.workflow import Review, StepRequest, advance, audit_details, signoff_tags
+    from sandbox.workflow import Review, StepRequest, audit_details, signoff_tags, take_step
 
     identity = _member()
     try:
@@ -489,15 +488,7 @@ def review_step(body: dict[str, Any]) -> dict[str, Any]:
             tenant=identity.tenant,
             developer=_run_developer(identity.tenant, run_id),
         )
-        head = server_audit().head()
-        review = advance(
-            current,
-            request,
-            user=identity.user,
-            role=identity.role,
-            at=datetime.now(UTC).isoformat(timespec="seconds"),
-            audit_head="" if head is None else head.ref,
-        )
+        review = take_step(current, request, identity, server_audit().head())
         approval = (
             _approved_model(identity.tenant, run, review, body.get("model"))
             if request.action == "approve"
