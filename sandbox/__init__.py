@@ -7,7 +7,7 @@ The CLI, the Streamlit app and use cases import from here only. Everything not l
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sandbox.audit import AuditEntry, AuditHead, AuditLog, open_audit
 from sandbox.config import Settings, load_params, load_settings
@@ -34,27 +34,65 @@ from sandbox.errors import (
 from sandbox.evaluation.base import Evaluation, ReportSection
 from sandbox.evaluation.thresholds import Finding, Severity, Threshold, Verdict
 from sandbox.evaluation.tiering import RiskFacts
-from sandbox.experiment import (
-    Candidate,
-    DataFingerprint,
-    Experiment,
-    ExperimentParams,
-    Governance,
-    ModelProvenance,
-    ModelResult,
-    PreparedData,
-    ProgressCallback,
-    RunContext,
-    RunRecord,
-    Scores,
-    Wording,
-)
 from sandbox.identity import Action, Identity, Role
 from sandbox.registry import experiment, get_experiment, use_cases
-from sandbox.runner import run_experiment
 from sandbox.signing import BundleCheck
 from sandbox.tasks import TaskKind
 from sandbox.tracking import RunSummary
+
+if TYPE_CHECKING:  # imported on first use (numpy, pandas, scikit-learn: seconds at start-up)
+    from sandbox.experiment import (
+        Candidate,
+        DataFingerprint,
+        Experiment,
+        ExperimentParams,
+        Governance,
+        ModelProvenance,
+        ModelResult,
+        PreparedData,
+        ProgressCallback,
+        RunContext,
+        RunRecord,
+        Scores,
+        Wording,
+    )
+    from sandbox.runner import run_experiment
+
+_LAZY = {
+    **dict.fromkeys(
+        (
+            "Candidate",
+            "DataFingerprint",
+            "Experiment",
+            "ExperimentParams",
+            "Governance",
+            "ModelProvenance",
+            "ModelResult",
+            "PreparedData",
+            "ProgressCallback",
+            "RunContext",
+            "RunRecord",
+            "Scores",
+            "Wording",
+        ),
+        "sandbox.experiment",
+    ),
+    "run_experiment": "sandbox.runner",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The public names whose modules load the numeric stack, imported when first used, so
+    that ``import sandbox`` (and every CLI command) starts in about a second."""
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'sandbox' has no attribute '{name}'")
+    import importlib
+
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
 
 __version__ = "0.1.0"
 

@@ -61,6 +61,10 @@ class WorkflowError(SandboxError):
     exit_code = 8
 
 
+QUOTA_FIELDS = ("tenant", "resource", "used", "limit", "resets_at")
+"""The attributes of QuotaExceeded a server answer carries beside its message."""
+
+
 class QuotaExceeded(SandboxError):
     """A tenant's quota (tokens, GPU-seconds, concurrent requests or jobs) would be exceeded.
 

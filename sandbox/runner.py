@@ -102,9 +102,9 @@ def run_experiment(
     if exp.token_estimate is not None:
         # fail now, naming the need, rather than after minutes of training
         from sandbox.compute.quotas import load_quotas
-        from sandbox.compute.usage import UsageLedger
+        from sandbox.compute.usage import open_ledger
 
-        UsageLedger.for_settings(settings).check(
+        open_ledger(settings).check(
             identity.tenant,
             "tokens",
             needed=float(exp.token_estimate(params)),

@@ -16,15 +16,18 @@ from rich.console import Console
 from rich.table import Table
 
 from sandbox.compute.devices import list_devices, select_device, select_dtype
-from sandbox.compute.queue import Job, JobQueue
+from sandbox.compute.queue import Job, open_queue
 from sandbox.compute.quotas import load_quotas
-from sandbox.compute.usage import HKT, UsageLedger, hk_day
+from sandbox.compute.usage import HKT, hk_day, open_ledger
 from sandbox.config import load_settings
 from sandbox.errors import PrerequisiteError
 from sandbox.identity import Role
 
 gpu_app = typer.Typer(help="GPU devices and per-tenant usage against quotas.", no_args_is_help=True)
-jobs_app = typer.Typer(help="The local job queue (one machine).", no_args_is_help=True)
+jobs_app = typer.Typer(
+    help="The job queue (the server's when signed in to one; else this home's).",
+    no_args_is_help=True,
+)
 
 console = Console()
 CPU_LINE = "no CUDA device: running on CPU (embedded defaults)"
@@ -52,7 +55,7 @@ def gpu_status(
     except PrerequisiteError as exc:
         device, device_problem = None, str(exc)
     dtype = str(select_dtype(device)).removeprefix("torch.") if device else None
-    ledger = UsageLedger.for_settings(settings)
+    ledger = open_ledger(settings)
     quotas = load_quotas(settings)
     usage = ledger.summary()
     leases = ledger.active_leases()
@@ -138,9 +141,10 @@ def jobs_submit(
 ) -> None:
     """Queue a command: ``sandbox jobs submit --gpus 1 -- python train.py``."""
     settings = load_settings()
-    queue = JobQueue(settings)
+    identity = settings.identity
+    queue = open_queue(settings)
     estimate = 600.0 * gpus if gpu_seconds is None else gpu_seconds
-    job_id = queue.submit(tenant or settings.tenant, settings.user, command, gpus, estimate)
+    job_id = queue.submit(tenant or identity.tenant, identity.user, command, gpus, estimate)
     console.print(
         f"queued job [bold]{job_id}[/bold]; start it with `sandbox jobs run-next`", highlight=False
     )
@@ -149,7 +153,7 @@ def jobs_submit(
 @jobs_app.command("list")
 def jobs_list(limit: Annotated[int, typer.Option(help="How many jobs")] = 30) -> None:
     """Your tenant's jobs (admins: every tenant's), newest first, and why queued ones wait."""
-    queue = JobQueue(load_settings())
+    queue = open_queue(load_settings())
     jobs = queue.list(limit=limit)
     if not jobs:
         console.print("No jobs. Queue one with `sandbox jobs submit -- python script.py`.")
@@ -174,7 +178,7 @@ def jobs_list(limit: Annotated[int, typer.Option(help="How many jobs")] = 30) ->
 @jobs_app.command("run-next")
 def jobs_run_next() -> None:
     """Run the next job by fair share in the foreground and record its GPU-seconds."""
-    queue = JobQueue(load_settings())
+    queue = open_queue(load_settings())
     job = queue.run_next()
     if job is None:
         reasons = queue.waiting_reasons()
@@ -201,7 +205,7 @@ def jobs_cancel(
     job_id: Annotated[int, typer.Argument(help="Job id, see `sandbox jobs list`")],
 ) -> None:
     """Cancel a queued job or stop a running one (its tenant or an admin)."""
-    job = JobQueue(load_settings()).cancel(job_id)
+    job = open_queue(load_settings()).cancel(job_id)
     console.print(f"job {job.id}: {job.state}" + (f" ({job.reason})" if job.reason else ""))
 
 

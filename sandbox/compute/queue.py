@@ -12,17 +12,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import math
 import os
 import signal
+import socket
 import sqlite3
 import subprocess
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from sandbox.audit import open_audit
+from sandbox.audit import AuditTrail, open_audit
 from sandbox.compute._process import process_alive, process_start
 from sandbox.compute._sqlite import connect, init_schema
 from sandbox.compute.devices import cuda_device_count, physical_device_ids
@@ -37,6 +39,9 @@ from sandbox.errors import (
     UnknownNameError,
 )
 from sandbox.identity import Action, Identity, Role
+
+if TYPE_CHECKING:
+    from sandbox.server.compute_client import RemoteJobQueue
 
 JobState = Literal["queued", "running", "succeeded", "failed", "cancelled"]
 _KILL_GRACE_S = 10.0
@@ -64,6 +69,7 @@ CREATE TABLE IF NOT EXISTS jobs (
     cancel_requested INTEGER NOT NULL DEFAULT 0,
     runner_pid INTEGER,
     runner_start TEXT,
+    runner_host TEXT,
     child_pid INTEGER
 );
 CREATE INDEX IF NOT EXISTS jobs_by_state ON jobs (state, submitted);
@@ -117,23 +123,133 @@ class Job:
         )
 
 
+@dataclass(frozen=True)
+class RunnerInfo:
+    """The process that runs a claimed job (orphaned jobs are failed when it dies)."""
+
+    pid: int
+    start: str | None
+    host: str
+
+    @classmethod
+    def this_process(cls) -> RunnerInfo:
+        return cls(pid=os.getpid(), start=process_start(os.getpid()), host=socket.gethostname())
+
+
+@dataclass(frozen=True)
+class JobClaim:
+    """A job handed to a runner: the job, the role it was submitted under, where it runs and
+    how long it may run before its tenant's GPU-seconds run out (None: no limit)."""
+
+    job: Job
+    role: str
+    cwd: str
+    timeout_s: float | None
+
+
+@dataclass(frozen=True)
+class JobOutcome:
+    exit_code: int | None
+    reason: str
+    wall_seconds: float
+
+
+class JobInterrupted(Exception):
+    """The runner itself was interrupted (e.g. Ctrl-C); the job was stopped."""
+
+    def __init__(self, wall_seconds: float) -> None:
+        super().__init__("the runner was interrupted")
+        self.reason = "the runner was interrupted; resubmit the job"
+        self.wall_seconds = wall_seconds
+
+
+_CANCEL_POLL_S = 2.0
+
+
+def execute_job(
+    claim: JobClaim,
+    env: dict[str, str],
+    logs_dir: Path,
+    *,
+    on_child: Callable[[int], None],
+    cancel_requested: Callable[[], bool],
+) -> JobOutcome:
+    """Run a claimed job as a subprocess in its own session, logging to ``<logs_dir>/<id>.log``;
+    stop it when its owner cancels (polled) or its GPU-seconds run out.
+
+    Raises:
+        JobInterrupted: The runner was interrupted; the job's process group was stopped.
+    """
+    job = claim.job
+    env = {**env, "CUDA_VISIBLE_DEVICES": job.devices}
+    logs_dir.mkdir(parents=True, exist_ok=True)
+    started = time.monotonic()
+    with open(logs_dir / f"{job.id}.log", "ab") as log:
+        try:
+            child = subprocess.Popen(
+                job.command,
+                cwd=claim.cwd,
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        except OSError as exc:
+            reason = f"could not start '{job.program}': {exc.strerror or exc}"
+            return JobOutcome(None, reason, time.monotonic() - started)
+        try:
+            on_child(child.pid)
+            deadline = None if claim.timeout_s is None else started + claim.timeout_s
+            while True:
+                if cancel_requested():
+                    return JobOutcome(_stop(child), "", time.monotonic() - started)
+                wait = _CANCEL_POLL_S
+                if deadline is not None:
+                    wait = min(wait, max(deadline - time.monotonic(), 0.0))
+                try:
+                    code = child.wait(timeout=wait)
+                    return JobOutcome(code, "", time.monotonic() - started)
+                except subprocess.TimeoutExpired:
+                    if deadline is not None and time.monotonic() >= deadline:
+                        reason = "stopped: the tenant's gpu_seconds_per_day quota was reached"
+                        return JobOutcome(_stop(child), reason, time.monotonic() - started)
+        except BaseException as exc:  # e.g. Ctrl-C: the job is in its own session
+            _stop(child)
+            raise JobInterrupted(time.monotonic() - started) from exc
+
+
 class JobQueue:
-    """The job queue of one sandbox home; actions are checked against and audited under
-    ``settings.identity``.
+    """The job queue of one sandbox home; actions are checked against and audited under the
+    acting identity.
+
+    Without a server it is the queue of the local home; the sandbox server keeps the one queue
+    of every bank in its own home and answers clients through :class:`RemoteJobQueue`.
 
     Args:
-        settings: Where the database, quotas file, job logs and audit log live; who is acting.
+        settings: Where the database, quotas file and job logs live.
         device_count: CUDA devices to hand out; defaults to what torch sees (0 on CPU).
+        identity: Who is acting (default: ``settings.identity``).
+        audit: Where actions are audited (default: ``settings``' audit log).
     """
 
-    def __init__(self, settings: Settings, *, device_count: int | None = None) -> None:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        device_count: int | None = None,
+        identity: Identity | None = None,
+        audit: AuditTrail | None = None,
+    ) -> None:
         self.settings = settings
+        self.identity = identity or settings.identity
         self.path = usage_db_path(settings)
         self.ledger = UsageLedger.for_settings(settings)
-        self.audit = open_audit(settings)
+        self.audit = audit or open_audit(settings)
         self.logs_dir = settings.home / "usage" / "jobs"
         self._device_count = device_count
         init_schema(self.path, _SCHEMA)
+        _add_missing_columns(self.path)
 
     @property
     def device_count(self) -> int:
@@ -252,7 +368,7 @@ class JobQueue:
 
     def list(self, limit: int = 50) -> list[Job]:
         """The acting tenant's jobs (an admin sees every tenant's), newest first."""
-        identity = self.settings.identity
+        identity = self.identity
         sql, params = "SELECT * FROM jobs", ()
         if identity.role is not Role.ADMIN:
             sql, params = sql + " WHERE tenant = ?", (identity.tenant,)
@@ -282,21 +398,58 @@ class JobQueue:
         Returns:
             The finished job, or None when no queued job may start now.
         """
-        identity = self.settings.identity
+        claim = self.claim(runner=RunnerInfo.this_process())
+        if claim is None:
+            return None
+        job = claim.job
+        quota = load_quotas(self.settings).for_tenant(job.tenant)
+        env = job_environment(os.environ, same_tenant=job.tenant == self.identity.tenant)
+        env.update(
+            {
+                "SANDBOX_HOME": str(self.settings.home),
+                "SANDBOX_TENANT": job.tenant,
+                "SANDBOX_USER": job.user,
+                "SANDBOX_ROLE": claim.role,
+            }
+        )
+        try:
+            with self.ledger.slot(job.tenant, "jobs", quota.concurrent_jobs):
+                outcome = execute_job(
+                    claim,
+                    env,
+                    self.logs_dir,
+                    on_child=lambda pid: self._set(job.id, child_pid=pid),
+                    cancel_requested=lambda: self._cancel_requested(job.id),
+                )
+        except QuotaExceeded:
+            self._set(job.id, state="queued", started=None, devices="", runner_pid=None)
+            raise
+        except JobInterrupted as interrupted:
+            self.finish(job.id, None, interrupted.reason, interrupted.wall_seconds)
+            raise interrupted.__cause__ or interrupted from None
+        return self.finish(job.id, outcome.exit_code, outcome.reason, outcome.wall_seconds)
+
+    def claim(self, *, runner: RunnerInfo, user: str | None = None) -> JobClaim | None:
+        """Take the fair-share choice among the jobs the acting identity may run (its tenant's,
+        and only ``user``'s when given; an admin's: every tenant's) and mark it running.
+
+        Returns:
+            The claimed job with what its runner needs, or None when no queued job may start.
+        """
+        identity = self.identity
         identity.require(Action.RUN_EXPERIMENT)
         self.device_count  # noqa: B018  (detect devices before taking the lock)
         only = None if identity.role is Role.ADMIN else identity.tenant
         with connect(self.path, write=True) as conn:
-            job, _ = self._pick(conn, tenant=only)
+            job, _ = self._pick(conn, tenant=only, user=user)
             if job is None:
                 return None
             devices = sorted(self._free_devices(conn))[: job.gpus]
             visible = ",".join(physical_device_ids(devices))
-            now = time.time()
             conn.execute(
                 "UPDATE jobs SET state = 'running', started = ?, devices = ?, runner_pid = ?, "
-                "runner_start = ? WHERE id = ?",
-                (now, visible, os.getpid(), process_start(os.getpid()), job.id),
+                "runner_start = ?, runner_host = ? WHERE id = ?",
+                (time.time(), visible, runner.pid, runner.start, runner.host, job.id),
             )
             row = conn.execute("SELECT role, cwd FROM jobs WHERE id = ?", (job.id,)).fetchone()
         self.audit.append(
@@ -307,115 +460,75 @@ class JobQueue:
         )
         quota = load_quotas(self.settings).for_tenant(job.tenant)
         budget = self._gpu_seconds_left(job, quota.gpu_seconds_per_day)
-        timeout = budget / job.gpus if job.gpus and budget is not None else None
-        env = job_environment(os.environ, same_tenant=job.tenant == identity.tenant)
-        env.update(
-            {
-                "CUDA_VISIBLE_DEVICES": visible,
-                "SANDBOX_HOME": str(self.settings.home),
-                "SANDBOX_TENANT": job.tenant,
-                "SANDBOX_USER": job.user,
-                "SANDBOX_ROLE": row["role"],
-            }
+        return JobClaim(
+            job=self._get_unchecked(job.id),
+            role=row["role"],
+            cwd=row["cwd"],
+            timeout_s=budget / job.gpus if job.gpus and budget is not None else None,
         )
-        self.logs_dir.mkdir(parents=True, exist_ok=True)
-        exit_code: int | None = None
-        reason = ""
-        started = time.monotonic()
-        try:
-            with (
-                self.ledger.slot(job.tenant, "jobs", quota.concurrent_jobs),
-                open(self.logs_dir / f"{job.id}.log", "ab") as log,
-            ):
-                try:
-                    child = subprocess.Popen(
-                        job.command,
-                        cwd=row["cwd"],
-                        env=env,
-                        stdin=subprocess.DEVNULL,
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                        start_new_session=True,
-                    )
-                except OSError as exc:
-                    reason = f"could not start '{job.program}': {exc.strerror or exc}"
-                else:
-                    self._set(job.id, child_pid=child.pid)
-                    if self._cancel_requested(job.id):
-                        _signal_group(child.pid, signal.SIGTERM)  # cancelled while starting
-                    try:
-                        exit_code = child.wait(timeout=timeout)
-                    except subprocess.TimeoutExpired:
-                        exit_code = _stop(child)
-                        reason = "stopped: the tenant's gpu_seconds_per_day quota was reached"
-                    except BaseException:  # e.g. Ctrl-C: the job is in its own session
-                        _stop(child)
-                        if job.gpus:
-                            used = (time.monotonic() - started) * job.gpus
-                            self.ledger.record(
-                                job.tenant,
-                                "gpu_seconds",
-                                used,
-                                user=job.user,
-                                model=f"job:{job.id}",
-                            )
-                        self._set(
-                            job.id,
-                            state="failed",
-                            finished=time.time(),
-                            reason="the runner was interrupted; resubmit the job",
-                            child_pid=None,
-                        )
-                        raise
-        except QuotaExceeded:
-            self._set(job.id, state="queued", started=None, devices="", runner_pid=None)
-            raise
-        finally:
-            wall = time.monotonic() - started
-        gpu_seconds = wall * job.gpus
+
+    def finish(self, job_id: int, exit_code: int | None, reason: str, wall_seconds: float) -> Job:
+        """Record how a claimed job ended: its state, the GPU-seconds charged (wall seconds x
+        GPUs) and an audit entry. A job asked to stop while running ends as cancelled.
+
+        Raises:
+            UnknownNameError / AccessDenied: as ``get``.
+            ConfigError: The job is not running.
+        """
+        job = self.get(job_id)
+        if job.state != "running":
+            raise ConfigError(f"job {job_id} is {job.state}, not running; nothing to finish")
+        if not math.isfinite(wall_seconds) or wall_seconds < 0:
+            raise ConfigError("wall_seconds must be a finite number >= 0")
+        gpu_seconds = wall_seconds * job.gpus
         if gpu_seconds > 0:
             self.ledger.record(
                 job.tenant, "gpu_seconds", gpu_seconds, user=job.user, model=f"job:{job.id}"
             )
         cancelled = self._cancel_requested(job.id)
+        state: JobState = "cancelled" if cancelled else "succeeded" if exit_code == 0 else "failed"
+        if cancelled:
+            reason = "cancelled while running"
+        elif state == "failed" and not reason:
+            reason = f"exit code {exit_code}"
         with connect(self.path, write=True) as conn:
-            state: JobState = (
-                "cancelled" if cancelled else "succeeded" if exit_code == 0 else "failed"
-            )
-            if cancelled:
-                reason = "cancelled while running"
-            elif state == "failed" and not reason:
-                reason = f"exit code {exit_code}"
             conn.execute(
                 "UPDATE jobs SET state = ?, finished = ?, exit_code = ?, gpu_seconds = ?, "
                 "reason = ?, child_pid = NULL WHERE id = ?",
-                (state, time.time(), exit_code, gpu_seconds, reason, job.id),
+                (state, time.time(), exit_code, gpu_seconds, reason[:500], job.id),
             )
         self.audit.append(
-            identity,
+            self.identity,
             "job.finished",
             f"job:{job.id}",
             {
                 "job_tenant": job.tenant,
                 "state": state,
                 "exit_code": exit_code,
-                "wall_seconds": round(wall, 3),
+                "wall_seconds": round(wall_seconds, 3),
                 "gpu_seconds": round(gpu_seconds, 3),
             },
         )
         return self._get_unchecked(job.id)
 
-    def cancel(self, job_id: int) -> Job:
-        """Cancel a queued job, or stop a running one (SIGTERM to its process group).
+    def cancel_requested(self, job_id: int) -> bool:
+        """Whether the job's owner asked a running job to stop (its runner polls this)."""
+        self.get(job_id)
+        return self._cancel_requested(job_id)
 
-        Only the owner tenant or an admin may cancel.
+    def cancel(self, job_id: int) -> Job:
+        """Cancel a queued job, or stop a running one (SIGTERM to its process group here; a
+        runner elsewhere sees the request when it next asks).
+
+        Only those who may run jobs in the owner tenant, or an admin, may cancel.
 
         Raises:
             UnknownNameError: No such job.
             AccessDenied: Another tenant's job and the actor is not an admin.
             ConfigError: The job already finished.
         """
-        identity = self.settings.identity
+        identity = self.identity
+        identity.require(Action.RUN_EXPERIMENT)  # reading a job is not enough to stop it
         with connect(self.path, write=True) as conn:
             row = conn.execute("SELECT * FROM jobs WHERE id = ?", (job_id,)).fetchone()
             if row is None:
@@ -444,7 +557,7 @@ class JobQueue:
         return self._get_unchecked(job_id)
 
     def _identity_for(self, tenant: str) -> Identity:
-        identity = self.settings.identity
+        identity = self.identity
         identity.require(Action.RUN_EXPERIMENT)
         if tenant != identity.tenant and identity.role is not Role.ADMIN:
             raise AccessDenied(
@@ -454,7 +567,7 @@ class JobQueue:
         return identity
 
     def _require_owner(self, tenant: str, job_id: int) -> None:
-        identity = self.settings.identity
+        identity = self.identity
         if tenant != identity.tenant and identity.role is not Role.ADMIN:
             raise AccessDenied(
                 f"job {job_id} belongs to another tenant; only its tenant or an admin may act on it"
@@ -498,10 +611,10 @@ class JobQueue:
         return max(limit - used - float(reserved), 0.0)
 
     def _pick(
-        self, conn: sqlite3.Connection, tenant: str | None = None
+        self, conn: sqlite3.Connection, tenant: str | None = None, user: str | None = None
     ) -> tuple[Job | None, dict[int, str]]:
-        """Fair-share choice among queued jobs (of one ``tenant`` when given), plus why the
-        others wait. Runs in a write tx."""
+        """Fair-share choice among queued jobs (of one ``tenant``, and one ``user``, when
+        given), plus why the others wait. Runs in a write tx."""
         self._repair_orphans(conn)
         quotas: QuotaConfig = load_quotas(self.settings)
         used = {t: u["gpu_seconds"] for t, u in self.ledger.summary().items()}
@@ -519,6 +632,8 @@ class JobQueue:
             job = Job._from_row(row)
             if tenant is not None and job.tenant != tenant:
                 continue  # another bank's job: only its bank (or an admin) runs it
+            if user is not None and job.user != user:
+                continue  # a colleague's job runs under the colleague's sign-in
             quota = quotas.for_tenant(job.tenant)
             load = used.get(job.tenant, 0.0) + reserved.get(job.tenant, 0.0)
             if running.get(job.tenant, 0) >= quota.concurrent_jobs:
@@ -545,12 +660,16 @@ class JobQueue:
         return chosen, reasons
 
     def _repair_orphans(self, conn: sqlite3.Connection) -> None:
-        """Mark running jobs whose runner process died as failed, freeing their devices."""
+        """Mark running jobs whose runner process (on this host) died as failed, freeing their
+        devices."""
         rows = conn.execute(
-            "SELECT id, runner_pid, runner_start FROM jobs WHERE state = 'running'"
+            "SELECT id, runner_pid, runner_start, runner_host FROM jobs WHERE state = 'running'"
         ).fetchall()
+        host = socket.gethostname()
         for row in rows:
-            if row["runner_pid"] is None or process_alive(row["runner_pid"], row["runner_start"]):
+            if row["runner_pid"] is None or row["runner_host"] not in (None, host):
+                continue
+            if process_alive(row["runner_pid"], row["runner_start"]):
                 continue
             conn.execute(
                 "UPDATE jobs SET state = 'failed', finished = ?, reason = ? WHERE id = ?",
@@ -604,3 +723,22 @@ def _stop(child: subprocess.Popen[bytes]) -> int:
         except subprocess.TimeoutExpired:
             continue
     return child.wait()
+
+
+def _add_missing_columns(path: Path) -> None:
+    """Bring a queue database written by an earlier version up to this schema."""
+    with connect(path, write=True) as conn:
+        columns = {row["name"] for row in conn.execute("PRAGMA table_info(jobs)")}
+        if "runner_host" not in columns:
+            conn.execute("ALTER TABLE jobs ADD COLUMN runner_host TEXT")
+
+
+def open_queue(settings: Settings) -> JobQueue | RemoteJobQueue:
+    """The job queue of the caller: the server's (one queue for every bank, the caller's jobs
+    run here with the caller's sign-in) when the sandbox talks to one, else the local home's."""
+    if settings.server_url is not None:
+        from sandbox.server.client import Credentials
+        from sandbox.server.compute_client import RemoteJobQueue
+
+        return RemoteJobQueue(Credentials.from_environment(settings.server_url), settings.home)
+    return JobQueue(settings)

@@ -17,13 +17,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Literal, get_args
 from zoneinfo import ZoneInfo
 
 from sandbox.compute._process import process_alive, process_start
 from sandbox.compute._sqlite import connect, init_schema
 from sandbox.config import Settings
 from sandbox.errors import ConfigError, QuotaExceeded
+
+if TYPE_CHECKING:
+    from sandbox.server.compute_client import RemoteUsageLedger
 
 HKT = ZoneInfo("Asia/Hong_Kong")
 
@@ -186,10 +189,33 @@ class UsageLedger:
         Raises:
             QuotaExceeded: ``limit`` leases are held already.
         """
+        pid = os.getpid()
+        lease = self.acquire(tenant, kind, limit, pid=pid, proc_start=process_start(pid))
+        try:
+            yield lease
+        finally:
+            self.release(lease.id)
+
+    def acquire(
+        self,
+        tenant: str,
+        kind: SlotKind,
+        limit: int,
+        *,
+        pid: int,
+        proc_start: str | None,
+        host: str | None = None,
+    ) -> Lease:
+        """Take one of ``tenant``'s ``limit`` concurrent ``kind`` slots for the process ``pid``
+        (of ``host``, default this one) until ``release``; ``slot`` is the usual way.
+
+        Raises:
+            QuotaExceeded: ``limit`` leases are held already.
+        """
         if kind not in SLOT_KINDS:
             raise ConfigError(f"unknown slot kind '{kind}'; known: {', '.join(SLOT_KINDS)}")
         now = self._clock()
-        pid = os.getpid()
+        host = host or socket.gethostname()
         with connect(self.path, write=True) as conn:
             _clear_stale(conn)
             (held,) = conn.execute(
@@ -209,21 +235,24 @@ class UsageLedger:
             cursor = conn.execute(
                 "INSERT INTO leases (tenant, kind, pid, proc_start, host, started) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
-                (tenant, kind, pid, process_start(pid), socket.gethostname(), now),
+                (tenant, kind, pid, proc_start, host, now),
             )
-            lease = Lease(
+            return Lease(
                 id=int(cursor.lastrowid or 0),
                 tenant=tenant,
                 kind=kind,
                 pid=pid,
-                host=socket.gethostname(),
+                host=host,
                 started=now,
             )
-        try:
-            yield lease
-        finally:
-            with connect(self.path, write=True) as conn:
-                conn.execute("DELETE FROM leases WHERE id = ?", (lease.id,))
+
+    def release(self, lease_id: int, *, tenant: str | None = None) -> None:
+        """Give a slot back (only ``tenant``'s lease when given; an unknown lease is fine)."""
+        with connect(self.path, write=True) as conn:
+            if tenant is None:
+                conn.execute("DELETE FROM leases WHERE id = ?", (lease_id,))
+            else:
+                conn.execute("DELETE FROM leases WHERE id = ? AND tenant = ?", (lease_id, tenant))
 
     def summary(self, day: date | None = None) -> dict[str, dict[str, float]]:
         """Each tenant's use of every resource on ``day`` (default: today in Hong Kong)."""
@@ -300,6 +329,17 @@ class UsageLedger:
             limit=limit,
             resets_at=reset.isoformat(),
         )
+
+
+def open_ledger(settings: Settings) -> UsageLedger | RemoteUsageLedger:
+    """The usage ledger the sandbox charges: the server's (which decides every limit from its
+    own quotas) when the sandbox talks to one, else the local home's."""
+    if settings.server_url is not None:
+        from sandbox.server.client import Credentials
+        from sandbox.server.compute_client import RemoteUsageLedger
+
+        return RemoteUsageLedger(Credentials.from_environment(settings.server_url))
+    return UsageLedger.for_settings(settings)
 
 
 def usage_db_path(settings: Settings) -> Path:

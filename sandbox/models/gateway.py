@@ -117,7 +117,7 @@ class Gateway:
         chat_model: ChatModel | None = None,
     ) -> None:
         from sandbox.compute.quotas import load_quota
-        from sandbox.compute.usage import UsageLedger
+        from sandbox.compute.usage import open_ledger
 
         self.settings = settings
         self.identity = settings.identity
@@ -130,7 +130,7 @@ class Gateway:
         else:
             self.model_name, self.model = model or chat_model.card.name, chat_model
         self.quota = load_quota(settings, self.identity.tenant)
-        self.ledger = UsageLedger.for_settings(settings)
+        self.ledger = open_ledger(settings)
         self.audit = open_audit(settings)
         self._redactor: Any = None
         self._redaction_cache: dict[str, tuple[str, dict[str, int]]] = {}

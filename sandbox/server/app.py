@@ -701,7 +701,7 @@ def _view(handler: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[], A
         from flask import jsonify
         from mlflow.exceptions import MlflowException
 
-        from sandbox.errors import AccessDenied, SandboxError
+        from sandbox.errors import QUOTA_FIELDS, AccessDenied, QuotaExceeded, SandboxError
 
         try:
             return jsonify(handler(_body()))
@@ -711,6 +711,9 @@ def _view(handler: Callable[[dict[str, Any]], dict[str, Any]]) -> Callable[[], A
             return jsonify({"error": exc.message}), exc.get_http_status_code()
         except AccessDenied as exc:
             return jsonify({"error": str(exc), "kind": type(exc).__name__}), 403
+        except QuotaExceeded as exc:
+            fields = {k: getattr(exc, k) for k in QUOTA_FIELDS}
+            return jsonify({"error": str(exc), "kind": type(exc).__name__, **fields}), 429
         except SandboxError as exc:
             return jsonify({"error": str(exc), "kind": type(exc).__name__}), 409
 
@@ -723,7 +726,10 @@ def create_app(app: Any = None) -> Any:
     import mlflow.server.auth as auth
     from mlflow.server import app as mlflow_app
 
+    from sandbox.server.compute_routes import ROUTES as COMPUTE_ROUTES
+
     app = app or mlflow_app
+    ROUTES.update(COMPUTE_ROUTES)
     for path, (method, handler) in ROUTES.items():
         app.add_url_rule(path, view_func=_view(handler), methods=[method])
     # These routes decide access themselves (membership in the control store); MLflow's hook

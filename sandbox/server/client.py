@@ -117,6 +117,11 @@ class ControlPlane:
             raise AccessDenied(f"the server refused the credentials of '{c.username}'")
         if response.status_code == 403:
             raise AccessDenied(message or f"'{c.username}' may not call {route}")
+        if response.status_code == 429 and isinstance(body, dict):
+            from sandbox.errors import QUOTA_FIELDS, QuotaExceeded
+
+            fields = {k: body[k] for k in QUOTA_FIELDS if k in body}
+            raise QuotaExceeded(message or f"{route}: quota exceeded", **fields)
         if response.status_code == 409 and isinstance(body, dict):
             # the server's own refusal (a workflow rule, a failed integrity check): same class
             raise _sandbox_error(body.get("kind"))(message or f"{route} was refused")

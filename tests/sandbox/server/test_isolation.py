@@ -28,6 +28,7 @@ from sandbox.errors import AccessDenied, AuditIntegrityError
 from sandbox.identity import Identity, Role
 from sandbox.server import process
 from sandbox.server.client import ControlPlane, Credentials, RemoteAuditLog
+from sandbox.server.compute_client import RemoteJobQueue, RemoteUsageLedger
 from tests.postgres import postgres_bin, postgres_server
 from tests.use_cases.fraud.test_fraud_runs import SMALL_TRANSACTIONS
 
@@ -117,10 +118,16 @@ def objects(server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
             client.log_artifact(run.info.run_id, str(folder / "evidence.txt"))
             client.set_terminated(run.info.run_id)
             client.create_registered_model(f"{bank}-champion")
+            credentials = Credentials(server, *_user(bank, "data_scientist"))
+            job = RemoteJobQueue(credentials, folder, device_count=0).submit(
+                bank, credentials.username, [sys.executable, "-c", "pass"], cwd=folder
+            )
+            RemoteUsageLedger(credentials).record(bank, "tokens", 10, user=credentials.username)
             found[bank] = {
                 "experiment": experiment_id,
                 "run": run.info.run_id,
                 "model": f"{bank}-champion",
+                "job": str(job),
             }
     return found
 
@@ -147,13 +154,29 @@ def _operations(
     }
 
 
+def _seen(visible: bool) -> None:
+    if not visible:
+        raise AccessDenied("not shown")
+
+
 def _control_operations(
-    server: str, actor: tuple[str, str], target_bank: str, target: dict[str, str]
+    server: str, actor: tuple[str, str], target_bank: str, target: dict[str, str], scratch: Path
 ) -> dict[str, tuple[str, Callable[[], object]]]:
     """The sandbox's own objects, through its control plane as the actor."""
     plane = ControlPlane(Credentials(server, *actor))
     log = RemoteAuditLog(Credentials(server, *actor))
+    queue = RemoteJobQueue(Credentials(server, *actor), scratch, device_count=0)
+    ledger = RemoteUsageLedger(Credentials(server, *actor))
+    job = int(target["job"])
     return {
+        "read job": ("read", lambda: queue.get(job)),
+        "read usage": ("read", lambda: _seen(target_bank in ledger.summary())),
+        "submit job": (
+            "write",
+            lambda: queue.submit(target_bank, actor[0], [sys.executable, "-c", "1"], cwd=scratch),
+        ),
+        "record usage": ("charge", lambda: ledger.record(target_bank, "tokens", 1, user=actor[0])),
+        "cancel job": ("write", lambda: queue.cancel(job)),
         "read review": ("read", lambda: plane.get_review(target["run"], tenant=target_bank)),
         "read audit entries": ("read", lambda: list(log.entries(tenant=target_bank))),
         "sign evidence": (
@@ -168,6 +191,8 @@ def _control_operations(
 def _allowed(actor_bank: str, role: str, target_bank: str, kind: str) -> bool:
     if actor_bank != target_bank:
         return False
+    if kind == "charge":  # model use: every role that may call a model, not the HKMA reviewer
+        return role != "hkma_reviewer"
     return kind == "read" or role == "data_scientist"
 
 
@@ -201,7 +226,7 @@ def test_isolation_matrix(
                 results.append((actor_bank, role, workspace, name, expected, done))
         actor = _user(actor_bank, role)
         for name, (kind, call) in _control_operations(
-            server, actor, target_bank, objects[target_bank]
+            server, actor, target_bank, objects[target_bank], tmp_path
         ).items():
             try:
                 call()
