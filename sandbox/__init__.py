@@ -116,6 +116,8 @@ def load_run_record(run_id: str, settings: Settings | None = None) -> RunRecord:
 
     settings = settings or load_settings()
     settings.identity.require(Action.READ_RUNS)
+    from sandbox.experiment import RunRecord
+
     return RunRecord.model_validate(tracking.download_run_record(settings, run_id))
 
 
@@ -188,11 +190,27 @@ def build_report(run_id: str, *, compare: str | None = None, fmt: str = "both", 
     return _build(run_id, compare=compare, fmt=fmt, settings=settings)
 
 
-def review_step(run_id: str, action: str, *, comment: str, model_role=None, settings=None):
-    """Take one sign-off step (submit, validate, approve, reject) on a run."""
+def review_step(
+    run_id: str,
+    action: str,
+    *,
+    comment: str,
+    model_role: str | None = None,
+    settings: Settings | None = None,
+    rebuild_report: bool = True,
+) -> Any:
+    """Take one sign-off step (submit, validate, approve, reject) on a run as the signed-in
+    user; then rebuild the run's report to show it, unless ``rebuild_report`` is False."""
     from sandbox.reports import review_step as _step
 
-    return _step(run_id, action, comment=comment, model_role=model_role, settings=settings)
+    return _step(
+        run_id,
+        action,
+        comment=comment,
+        model_role=model_role,
+        settings=settings,
+        rebuild_report=rebuild_report,
+    )
 
 
 def champion_run_id(run_id: str, settings: Settings | None = None) -> str | None:
@@ -254,7 +272,7 @@ def conversational_agent(
         ConfigError: ``model`` and ``provider`` disagree.
     """
     from sandbox.compute import select_device
-    from sandbox.experiment import no_progress
+    from sandbox.experiment import RunContext, no_progress
 
     settings = settings or load_settings()
     settings.identity.require(Action.CALL_MODEL)

@@ -487,10 +487,18 @@ def review(
     model: Annotated[
         str | None, typer.Option("--model", help="Role of the model put forward (submit only)")
     ] = None,
+    report: Annotated[
+        bool,
+        typer.Option(
+            "--report/--no-report",
+            help="Rebuild the report to show the step (default); `sandbox report RUN` later",
+        ),
+    ] = True,
 ) -> None:
     """Sign-off workflow: submit (developer) -> validate (validator) -> approve/reject (compliance).
 
-    The acting user and role come from SANDBOX_USER and SANDBOX_ROLE.
+    The acting user and role are the signed-in user's (the sandbox server's, or SANDBOX_USER and
+    SANDBOX_ROLE on a local store).
     """
     from sandbox.reports import review_status, review_step
 
@@ -522,8 +530,11 @@ def review(
         if check is not None:
             console.print("  hashes verified: the run and report are what was signed")
         return
-    with console.status(f"Recording '{action}' and rebuilding the report..."):
-        state = review_step(run_id, action, comment=comment, model_role=model)
+    doing = "and rebuilding the report" if report else "(the report is not rebuilt)"
+    with console.status(f"Recording '{action}' {doing}..."):
+        state = review_step(
+            run_id, action, comment=comment, model_role=model, rebuild_report=report
+        )
     console.print(
         f"Run {state.run_id} is now [bold]{state.state}[/bold] (model: {state.model_role}).",
         highlight=False,

@@ -264,12 +264,6 @@ def _execute(
 
     identity = settings.identity
     _seed_everything(params.seed)
-    flat = _flatten(params.model_dump(mode="json"))
-    guard = WriteGuard(settings)
-    guard.check_mapping(flat, "MLflow params")
-    mlflow.log_params({k: str(v)[:6000] for k, v in flat.items()})
-    mlflow.log_params({"experiment_version": exp.version, "device": device})
-
     ctx = RunContext(
         identity=identity,
         cache_dir=settings.tenant_cache_dir,
@@ -278,9 +272,16 @@ def _execute(
         progress=progress,
         settings=settings,
     )
+    # data first: a missing or altered data set is named at once, not after the privacy
+    # analyzer has loaded (seconds); nothing reaches MLflow before the guard has seen it
     progress("Preparing data", 0, 1)
     data = exp.prepare(params, ctx)
     progress("Preparing data", 1, 1)
+    flat = _flatten(params.model_dump(mode="json"))
+    guard = WriteGuard(settings)
+    guard.check_mapping(flat, "MLflow params")
+    mlflow.log_params({k: str(v)[:6000] for k, v in flat.items()})
+    mlflow.log_params({"experiment_version": exp.version, "device": device})
     for key, value in data.facts.items():
         if isinstance(value, int | float):
             mlflow.log_metric(f"data.{key}", float(value))

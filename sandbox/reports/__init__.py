@@ -20,11 +20,14 @@ def review_step(
     comment: str,
     model_role: str | None = None,
     settings: Settings | None = None,
+    rebuild_report: bool = True,
 ) -> Review:
-    """Take one review step (see :func:`sandbox.reports.signoff.apply_review_step`), then rebuild
-    the run's report so that its sign-off section shows the new state."""
+    """Take one review step (see :func:`sandbox.reports.signoff.apply_review_step`), then, unless
+    ``rebuild_report`` is False, rebuild the run's report so that its sign-off section shows the
+    new state (tens of seconds for the PDF; `sandbox report RUN` rebuilds it later)."""
     review = apply_review_step(
         run_id, action, comment=comment, model_role=model_role, settings=settings
     )
-    build_report(review.run_id, compare=review.compare_run_id, settings=settings)
+    if rebuild_report:
+        build_report(review.run_id, compare=review.compare_run_id, settings=settings)
     return review

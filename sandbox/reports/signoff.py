@@ -230,12 +230,13 @@ def apply_review_step(
     identity.require(Action.READ_RUNS)
     check_action(action)
     check_comment(comment)
-    WriteGuard(settings).check_payload({"comment": comment}, "review comment")
     record = load_record(settings, run_id)
     review = load_review(settings, record.run_id) or Review(
         run_id=record.run_id, tenant=identity.tenant, developer=record.identity.user
     )
     check_step(review, action, user=identity.user, role=identity.role)  # fail before hashing
+    # before anything keeps the comment (loading the analyzer takes seconds: after the rules)
+    WriteGuard(settings).check_payload({"comment": comment}, "review comment")
     request = StepRequest(run_id=record.run_id, action=action, comment=comment)
     if action == "submit":
         role = model_role or (

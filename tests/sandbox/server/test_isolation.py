@@ -26,8 +26,9 @@ from sandbox.audit import AuditLog
 from sandbox.config import PROJECT_ROOT, Settings
 from sandbox.errors import AccessDenied, AuditIntegrityError
 from sandbox.identity import Identity, Role
+from sandbox.privacy.entities import EntityType
 from sandbox.server import process
-from sandbox.server.client import ControlPlane, Credentials, RemoteAuditLog
+from sandbox.server.client import ControlPlane, Credentials, RemoteAuditLog, RemoteVault
 from sandbox.server.compute_client import RemoteJobQueue, RemoteUsageLedger
 from tests.postgres import postgres_bin, postgres_server
 from tests.use_cases.fraud.test_fraud_runs import SMALL_TRANSACTIONS
@@ -49,6 +50,10 @@ def _user(bank: str, role: str) -> tuple[str, str]:
 
 
 SERVER_HOME: dict[str, Path] = {}
+VAULT_SAMPLE = {
+    "bank-a": (EntityType.HK_PHONE, "+852 9123 4567"),
+    "bank-b": (EntityType.EMAIL, "chan.tai.man@example.com"),
+}
 AUDIT_PATH = "audit/audit.jsonl"
 
 
@@ -123,11 +128,16 @@ def objects(server: str, tmp_path_factory: pytest.TempPathFactory) -> dict[str, 
                 bank, credentials.username, [sys.executable, "-c", "pass"], cwd=folder
             )
             RemoteUsageLedger(credentials).record(bank, "tokens", 10, user=credentials.username)
+            # tokens number each vault's entries of a type (<HK_PHONE_1>): a type per bank, so
+            # that a token of one bank names no entry in the other's vault
+            kind, value = VAULT_SAMPLE[bank]
+            token = RemoteVault(credentials).pseudonym(kind, value)
             found[bank] = {
                 "experiment": experiment_id,
                 "run": run.info.run_id,
                 "model": f"{bank}-champion",
                 "job": str(job),
+                "token": token,
             }
     return found
 
@@ -177,6 +187,17 @@ def _control_operations(
         ),
         "record usage": ("charge", lambda: ledger.record(target_bank, "tokens", 1, user=actor[0])),
         "cancel job": ("write", lambda: queue.cancel(job)),
+        "request re-identification": (
+            "reidentify",
+            lambda: plane._call(
+                "POST", "vault/request", {"token": target["token"], "reason": "matrix probe"}
+            ),
+        ),
+        # the two-person rule: nobody re-identifies on their own request alone
+        "reveal vault entry": (
+            "never",
+            lambda: plane._call("POST", "vault/reveal", {"token": target["token"]}),
+        ),
         "read review": ("read", lambda: plane.get_review(target["run"], tenant=target_bank)),
         "read audit entries": ("read", lambda: list(log.entries(tenant=target_bank))),
         "sign evidence": (
@@ -193,6 +214,8 @@ def _allowed(actor_bank: str, role: str, target_bank: str, kind: str) -> bool:
         return False
     if kind == "charge":  # model use: every role that may call a model, not the HKMA reviewer
         return role != "hkma_reviewer"
+    if kind in ("reidentify", "never"):
+        return kind == "reidentify" and role == "compliance_officer"
     return kind == "read" or role == "data_scientist"
 
 

@@ -44,8 +44,12 @@ def _review(
 ) -> subprocess.CompletedProcess[str]:
     env = _sandbox_env(server, _user(bank, role), home)
     env["SANDBOX_ROLE"] = "compliance_officer"  # grants nothing against a server
+    report = "--report" if action == "approve" else "--no-report"  # one rebuild is enough here
     return subprocess.run(
-        [sys.executable, "-m", "sandbox.cli", "review", run_id, action, "--comment", "checked"],
+        [
+            *(sys.executable, "-m", "sandbox.cli", "review", run_id, action),
+            *("--comment", "checked", report),
+        ],
         env=env,
         capture_output=True,
         text=True,
