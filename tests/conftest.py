@@ -23,6 +23,37 @@ def pytest_configure(config: pytest.Config) -> None:
         os.environ["SANDBOX_VAULT_KEK_FILE"] = str(folder / "vault-kek")
 
 
+# Test files that take a minute or more (measured), longest first. With two workers and
+# `--dist loadfile`, handing these out first keeps the two workers' loads even (the longest
+# file last would leave one worker running alone at the end).
+LONGEST_FILES = (
+    "tests/use_cases/fraud/test_fraud_runs.py",
+    "tests/sandbox/server/test_isolation.py",
+    "tests/sandbox/server/test_signoff_and_vault.py",
+    "tests/test_cli.py",
+    "tests/sandbox/reports/test_reports.py",
+    "tests/test_reliability.py",
+    "tests/sandbox/models/test_provider_contract.py",
+    "tests/use_cases/fraud/test_no_pii_in_mlruns.py",
+    "tests/sandbox/server/test_compute_server.py",
+    "tests/sandbox/server/test_server_faults.py",
+    "tests/sandbox/server/test_demo_server.py",
+    "tests/sandbox/models/test_serve.py",
+    "tests/sandbox/models/test_finetune.py",
+    "tests/test_app.py",
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: index for index, path in enumerate(LONGEST_FILES)}
+
+    def key(item: pytest.Item) -> int:
+        path = Path(str(item.fspath)).relative_to(PROJECT_ROOT).as_posix()
+        return rank.get(path, len(rank))
+
+    items.sort(key=key)  # stable: within a file, and among the rest, the order stays
+
+
 @pytest.fixture(scope="session")
 def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return tmp_path_factory.mktemp("cache")

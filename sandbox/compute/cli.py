@@ -124,7 +124,11 @@ def gpu_status(
             f"{row['active_jobs']} / {row['concurrent_jobs']}",
         )
     console.print(table)
-    console.print(f"Quotas: {quotas.path}" + ("" if quotas.path.exists() else " (not present)"))
+    if settings.server_url is not None:
+        console.print(f"Quotas: the sandbox server's ({settings.server_url})", highlight=False)
+    else:
+        present = "" if quotas.path.exists() else " (not present: the defaults)"
+        console.print(f"Quotas: {quotas.path}{present}", highlight=False)
 
 
 @jobs_app.command("submit")

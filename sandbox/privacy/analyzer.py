@@ -12,9 +12,12 @@ detection), so that redaction never leaves part of an identifier behind.
 
 from __future__ import annotations
 
+import importlib.abc
 import re
+import sys
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from functools import lru_cache
 from typing import Any
 
@@ -78,12 +81,49 @@ _SPACY_PERSON_DENY = frozenset(
 _lock = threading.Lock()
 
 
+class _SkipPresidioTransformers(importlib.abc.MetaPathFinder):
+    """Refuse ``import transformers`` to presidio_analyzer's own modules only.
+
+    Presidio imports Hugging Face ``transformers`` at import time for an optional NLP engine this
+    sandbox does not use (spaCy is its engine); that costs ~10 s of every process's first
+    redaction. The refusal is decided per import from the importing frames, so any other code,
+    in any thread, imports transformers as usual (the guard is installed only while Presidio is
+    being imported, and presidio handles the ImportError as "not installed").
+    """
+
+    def find_spec(self, fullname: str, path: Any = None, target: Any = None) -> None:
+        if fullname != "transformers" and not fullname.startswith("transformers."):
+            return None
+        frame = sys._getframe(1)
+        while frame is not None:
+            if frame.f_globals.get("__name__", "").startswith("presidio_analyzer"):
+                raise ModuleNotFoundError(
+                    f"No module named '{fullname}' (not used by presidio here)"
+                )
+            frame = frame.f_back
+        return None
+
+
+@contextmanager
+def _presidio_without_transformers() -> Iterator[None]:
+    if "transformers" in sys.modules:  # loaded already: nothing to save, let presidio use it
+        yield
+        return
+    finder = _SkipPresidioTransformers()
+    sys.meta_path.insert(0, finder)
+    try:
+        yield
+    finally:
+        sys.meta_path.remove(finder)
+
+
 @lru_cache(maxsize=1)
 def _engine() -> Any:
     """The Presidio AnalyzerEngine, built once per process (loading spaCy takes seconds)."""
-    from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
-    from presidio_analyzer.nlp_engine import NlpEngineProvider
-    from presidio_analyzer.predefined_recognizers import SpacyRecognizer
+    with _presidio_without_transformers():
+        from presidio_analyzer import AnalyzerEngine, RecognizerRegistry
+        from presidio_analyzer.nlp_engine import NlpEngineProvider
+        from presidio_analyzer.predefined_recognizers import SpacyRecognizer
 
     from sandbox.privacy.recognizers.hk import hk_recognizers
 

@@ -44,6 +44,7 @@ def test_demo_server_sets_up_the_bank_once_and_signs_in_by_role(tmp_path: Path) 
         process.stop(settings)
 
 
+@pytest.mark.slow  # a second server start; `make test-all`
 def test_demo_refuses_a_server_home_it_did_not_set_up(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

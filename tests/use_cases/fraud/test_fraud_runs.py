@@ -129,6 +129,7 @@ def test_transactions_run_lands_in_mlflow_with_children_artifacts_and_audit(
     assert np.asarray(model.predict(frame)).shape == (2, 2)
 
 
+@pytest.mark.slow  # two whole runs; `make test-all` (the demo's figures repeat run to run too)
 def test_same_seed_gives_identical_metrics(settings: Settings) -> None:
     first = sandbox.run_experiment("fraud", "transactions", overrides=SMALL_TRANSACTIONS)
     second = sandbox.run_experiment("fraud", "transactions", overrides=SMALL_TRANSACTIONS)
