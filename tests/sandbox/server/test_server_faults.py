@@ -25,6 +25,7 @@ def _phone(i: int, j: int) -> str:
     return f"+852 9{i:03d} {j:04d}"
 
 
+@pytest.mark.slow  # two server starts (~50 s); the writers' own kill -9 tests are in the default
 def test_a_server_killed_mid_write_keeps_what_it_acknowledged(
     tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -141,6 +141,7 @@ def test_same_seed_gives_identical_metrics(settings: Settings) -> None:
     assert _stable(other.model("challenger").metrics) != _stable(first.model("challenger").metrics)
 
 
+@pytest.mark.slow  # ~90 s; the scam run itself stays in the default suite (test_no_pii_in_mlruns)
 def test_scam_messages_run_scores_text_through_pyfunc(settings: Settings) -> None:
     from sandbox.models.embedded import embedded_status
 
