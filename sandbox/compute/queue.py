@@ -219,6 +219,28 @@ def execute_job(
             raise JobInterrupted(time.monotonic() - started) from exc
 
 
+def run_claim(
+    claim: JobClaim,
+    env: dict[str, str],
+    logs_dir: Path,
+    *,
+    on_child: Callable[[int], None],
+    cancel_requested: Callable[[], bool],
+    finish: Callable[[int, int | None, str, float], Job],
+) -> Job:
+    """Execute a claimed job (see :func:`execute_job`) and record how it ended with ``finish``
+    (``job id, exit code, reason, wall seconds``), also when the runner itself is interrupted,
+    which is then raised again."""
+    try:
+        outcome = execute_job(
+            claim, env, logs_dir, on_child=on_child, cancel_requested=cancel_requested
+        )
+    except JobInterrupted as interrupted:
+        finish(claim.job.id, None, interrupted.reason, interrupted.wall_seconds)
+        raise interrupted.__cause__ or interrupted from None
+    return finish(claim.job.id, outcome.exit_code, outcome.reason, outcome.wall_seconds)
+
+
 class JobQueue:
     """The job queue of one sandbox home; actions are checked against and audited under the
     acting identity.
@@ -414,20 +436,17 @@ class JobQueue:
         )
         try:
             with self.ledger.slot(job.tenant, "jobs", quota.concurrent_jobs):
-                outcome = execute_job(
+                return run_claim(
                     claim,
                     env,
                     self.logs_dir,
                     on_child=lambda pid: self._set(job.id, child_pid=pid),
                     cancel_requested=lambda: self._cancel_requested(job.id),
+                    finish=self.finish,
                 )
-        except QuotaExceeded:
+        except QuotaExceeded:  # no slot free: the job waits again
             self._set(job.id, state="queued", started=None, devices="", runner_pid=None)
             raise
-        except JobInterrupted as interrupted:
-            self.finish(job.id, None, interrupted.reason, interrupted.wall_seconds)
-            raise interrupted.__cause__ or interrupted from None
-        return self.finish(job.id, outcome.exit_code, outcome.reason, outcome.wall_seconds)
 
     def claim(self, *, runner: RunnerInfo, user: str | None = None) -> JobClaim | None:
         """Take the fair-share choice among the jobs the acting identity may run (its tenant's,

@@ -21,10 +21,9 @@ from sandbox.compute._process import process_start
 from sandbox.compute.queue import (
     Job,
     JobClaim,
-    JobInterrupted,
     RunnerInfo,
-    execute_job,
     job_environment,
+    run_claim,
 )
 from sandbox.compute.usage import Lease, Resource, SlotKind
 from sandbox.server.client import ControlPlane, Credentials
@@ -166,20 +165,16 @@ class RemoteJobQueue:
         env = job_environment(os.environ, same_tenant=True)  # the caller's own job
         env["SANDBOX_HOME"] = str(self.home)
         job_id = claim.job.id
-        try:
-            outcome = execute_job(
-                claim,
-                env,
-                self.logs_dir,
-                on_child=lambda pid: None,
-                cancel_requested=lambda: bool(
-                    self.plane._call("GET", "jobs/cancel-requested", {"job": job_id})["cancel"]
-                ),
-            )
-        except JobInterrupted as interrupted:
-            self._finish(job_id, None, interrupted.reason, interrupted.wall_seconds)
-            raise interrupted.__cause__ or interrupted from None
-        return self._finish(job_id, outcome.exit_code, outcome.reason, outcome.wall_seconds)
+        return run_claim(
+            claim,
+            env,
+            self.logs_dir,
+            on_child=lambda pid: None,  # the server never signals it: this runner polls
+            cancel_requested=lambda: bool(
+                self.plane._call("GET", "jobs/cancel-requested", {"job": job_id})["cancel"]
+            ),
+            finish=self._finish,
+        )
 
     def _finish(self, job_id: int, exit_code: int | None, reason: str, wall: float) -> Job:
         payload = {"job": job_id, "exit_code": exit_code, "reason": reason, "wall_seconds": wall}

@@ -44,7 +44,9 @@ def _settings() -> Settings:
     return Settings(home=_server_home(), tracking_uri=None)
 
 
+@cache
 def _ledger() -> UsageLedger:
+    """The server's ledger, opened once (each operation takes its own connection)."""
     return UsageLedger.for_settings(_settings())
 
 
