@@ -7,7 +7,9 @@ model) -> record -> MLflow artifacts -> audit. Any failure marks the run FAILED 
 from __future__ import annotations
 
 import contextlib
+import csv
 import hashlib
+import io
 import json
 import os
 import platform
@@ -31,6 +33,7 @@ from sandbox.compute._process import process_alive, process_start
 from sandbox.config import PROJECT_ROOT, Settings, load_params, load_settings
 from sandbox.errors import PrerequisiteError, SandboxError
 from sandbox.evaluation import figures, suite
+from sandbox.evaluation.base import Evaluation
 from sandbox.evaluation.thresholds import Finding, evaluate_thresholds, findings_from
 from sandbox.evaluation.tiering import derive_tier
 from sandbox.experiment import (
@@ -460,6 +463,7 @@ def _run_candidate(
         artifacts = _model_figures(
             exp, data, candidate, scores, decisions, threshold, operating_point
         )
+        artifacts += _log_tables(evaluations, WriteGuard(ctx.settings))
         artifacts += [
             _log_json(
                 [v.model_dump(mode="json") for v in verdicts],
@@ -659,6 +663,28 @@ def _log_json(payload: Any, path: str, guard: WriteGuard) -> ArtifactRef:
     text = json.dumps(payload, indent=2, ensure_ascii=False, default=str)
     mlflow.log_text(text, path)
     return ArtifactRef(path=path, sha256=hashlib.sha256(text.encode("utf-8")).hexdigest())
+
+
+def _log_tables(evaluations: list[Evaluation], guard: WriteGuard) -> list[ArtifactRef]:
+    """Evidence tables that name an ``artifact`` path (e.g. a scorecard's points table), logged
+    as CSV after the privacy guard has checked them."""
+    import mlflow
+
+    refs = []
+    for evaluation in evaluations:
+        for table in evaluation.evidence.get("tables", []):
+            path = table.get("artifact")
+            if not path:
+                continue
+            guard.check_payload(table, f"MLflow artifact {path}")
+            buffer = io.StringIO()
+            writer = csv.writer(buffer, lineterminator="\n")
+            writer.writerow(table["columns"])
+            writer.writerows(table["rows"])
+            text = buffer.getvalue()
+            mlflow.log_text(text, path)
+            refs.append(ArtifactRef(path=path, sha256=hashlib.sha256(text.encode()).hexdigest()))
+    return refs
 
 
 def _flatten(values: dict[str, Any], prefix: str = "") -> dict[str, Any]:

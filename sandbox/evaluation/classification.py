@@ -28,8 +28,9 @@ def binary_metrics(
     """Metrics at an operating threshold plus threshold-free ranking metrics.
 
     Returns keys: n, positives, prevalence, tp, fp, fn, tn, precision, recall, f1, accuracy,
-    roc_auc, auprc (average precision), brier. ROC AUC and AUPRC are NaN when only one class
-    is present; precision is 0 when nothing is flagged.
+    roc_auc, gini (``2 * roc_auc - 1``), ks (:func:`ks_statistic`), auprc (average precision),
+    brier. Ranking metrics are NaN when only one class is present; precision is 0 when nothing
+    is flagged.
     """
     y, s = _as_arrays(y_true, scores)
     pred = (s >= threshold).astype(int)
@@ -38,6 +39,7 @@ def binary_metrics(
     fn = int(((pred == 0) & (y == 1)).sum())
     tn = int(((pred == 0) & (y == 0)).sum())
     both_classes = 0 < y.sum() < len(y)
+    auc = float(skm.roc_auc_score(y, s)) if both_classes else math.nan
     return {
         "n": float(len(y)),
         "positives": float(y.sum()),
@@ -50,10 +52,22 @@ def binary_metrics(
         "recall": tp / (tp + fn) if tp + fn else 0.0,
         "f1": 2 * tp / (2 * tp + fp + fn) if tp + fp + fn else 0.0,
         "accuracy": (tp + tn) / len(y) if len(y) else math.nan,
-        "roc_auc": float(skm.roc_auc_score(y, s)) if both_classes else math.nan,
+        "roc_auc": auc,
+        "gini": 2 * auc - 1,
+        "ks": ks_statistic(y, s),
         "auprc": float(skm.average_precision_score(y, s)) if both_classes else math.nan,
         "brier": float(np.mean((s - y) ** 2)) if len(y) else math.nan,
     }
+
+
+def ks_statistic(y_true: Sequence[int], scores: Sequence[float]) -> float:
+    """Kolmogorov-Smirnov statistic: the largest gap between the score distributions of
+    positives and negatives, ``max(TPR - FPR)`` over thresholds (NaN with one class only)."""
+    y, s = _as_arrays(y_true, scores)
+    if not 0 < y.sum() < len(y):
+        return math.nan
+    fpr, tpr, _ = skm.roc_curve(y, s)
+    return float(np.max(tpr - fpr))
 
 
 def top_k_per_group(scores: Sequence[float], groups: Sequence[object], k: int) -> np.ndarray:

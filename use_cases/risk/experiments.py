@@ -1,3 +1,9 @@
-"""Registers the risk use case's data sets (its experiments follow, see issue 13)."""
+"""Registers the risk use case's experiments.
 
-from use_cases.risk import data  # noqa: F401  (registers german_credit and credit_data)
+Loaded through the ``sandbox.use_cases`` entry point.
+"""
+
+from use_cases.risk import (
+    credit_scoring,  # noqa: F401  (registers risk/credit_scoring)
+    data,  # noqa: F401  (registers german_credit and credit_data)
+)

@@ -30,6 +30,23 @@ from sklearn.linear_model import LogisticRegression
 MISSING = "missing"
 OTHER = "other"
 
+BASE_SCORE = 600.0
+BASE_ODDS = 50.0
+PDO = 20.0
+"""Default scaling: 600 points mean good:bad odds of 50:1; every 20 points double the odds."""
+
+
+def points_from_pd(
+    pd_bad: np.ndarray | float,
+    base_score: float = BASE_SCORE,
+    base_odds: float = BASE_ODDS,
+    pdo: float = PDO,
+) -> np.ndarray:
+    """Score points of a probability of default on the scorecard's scale (any model's PD)."""
+    p = np.clip(np.asarray(pd_bad, dtype=float), 1e-9, 1 - 1e-9)
+    factor = pdo / math.log(2.0)
+    return base_score - factor * math.log(base_odds) + factor * np.log((1 - p) / p)
+
 
 @dataclass(frozen=True)
 class Bin:
@@ -47,7 +64,7 @@ def _woe(goods: float, bads: float, total_goods: float, total_bads: float) -> fl
     return math.log(((goods + 0.5) / (total_goods + 1.0)) / ((bads + 0.5) / (total_bads + 1.0)))
 
 
-class WoEScorecard(BaseEstimator, ClassifierMixin):
+class WoEScorecard(ClassifierMixin, BaseEstimator):
     """Weight-of-evidence logistic-regression scorecard (scikit-learn estimator, DataFrame in).
 
     Args:
@@ -68,9 +85,9 @@ class WoEScorecard(BaseEstimator, ClassifierMixin):
         max_bins: int = 6,
         min_bin_share: float = 0.05,
         C: float = 1.0,
-        base_score: float = 600.0,
-        base_odds: float = 50.0,
-        pdo: float = 20.0,
+        base_score: float = BASE_SCORE,
+        base_odds: float = BASE_ODDS,
+        pdo: float = PDO,
     ) -> None:
         self.numeric = numeric
         self.categorical = categorical

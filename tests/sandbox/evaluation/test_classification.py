@@ -38,11 +38,16 @@ def test_ranking_metrics_match_hand_computation() -> None:
     assert m["auprc"] == pytest.approx((1 + 1 + 0.75 + 0.8) / 4)
     expected_brier = np.mean((np.array(S) - np.array(Y)) ** 2)
     assert m["brier"] == pytest.approx(expected_brier)
+    # Gini = 2 AUC - 1; KS = largest TPR - FPR: at threshold 0.4 all 4 positives and 1 of 4
+    # negatives (0.7) are above it -> 1 - 0.25.
+    assert m["gini"] == pytest.approx(2 * 14 / 16 - 1)
+    assert m["ks"] == pytest.approx(0.75)
 
 
 def test_single_class_gives_nan_ranking_and_zero_precision() -> None:
     m = binary_metrics([0, 0, 0], [0.1, 0.2, 0.3])
     assert math.isnan(m["roc_auc"]) and math.isnan(m["auprc"])
+    assert math.isnan(m["ks"]) and math.isnan(m["gini"])
     assert m["precision"] == 0.0 and m["recall"] == 0.0 and m["f1"] == 0.0
 
 
