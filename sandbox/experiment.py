@@ -74,6 +74,14 @@ class DataFingerprint(BaseModel):
     note: str = ""
 
 
+def frame_sha256(frame: pd.DataFrame) -> str:
+    """sha256 of a frame's values, row order included and index ignored (a data fingerprint)."""
+    import hashlib
+
+    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
+    return hashlib.sha256(hashed.tobytes()).hexdigest()
+
+
 class ModelProvenance(BaseModel):
     """Where a model or one of its components comes from (HKMA-AI-7)."""
 

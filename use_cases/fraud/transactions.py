@@ -10,12 +10,10 @@ is the top ``review_capacity_per_day`` scores of each day.
 
 from __future__ import annotations
 
-import hashlib
 from datetime import date
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
@@ -43,6 +41,7 @@ from sandbox.experiment import (
     RunContext,
     Scores,
     Wording,
+    frame_sha256,
 )
 from sandbox.registry import experiment
 from use_cases.fraud import FRAUD_EXPECTATIONS
@@ -109,11 +108,6 @@ class TransactionsParams(ExperimentParams):
     explanations: ExplanationParams = ExplanationParams()
 
 
-def _fingerprint(frame: pd.DataFrame) -> str:
-    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
-    return hashlib.sha256(hashed.tobytes()).hexdigest()
-
-
 def prepare(params: TransactionsParams, ctx: RunContext) -> PreparedData:
     sim = params.simulation
     config = TransactionSimConfig(seed=params.seed, **sim.model_dump())
@@ -158,7 +152,7 @@ def prepare(params: TransactionsParams, ctx: RunContext) -> PreparedData:
         source=f"use_cases.fraud.transactions_data (seed {params.seed})",
         licence="generated in this project",
         rows=len(transactions),
-        sha256=_fingerprint(transactions),
+        sha256=frame_sha256(transactions),
         role="source",
         note=f"{period}; {len(customers):,} customers",
     )
@@ -176,7 +170,7 @@ def prepare(params: TransactionsParams, ctx: RunContext) -> PreparedData:
                 source="temporal split",
                 licence="-",
                 rows=len(train),
-                sha256=_fingerprint(train[INPUTS]),
+                sha256=frame_sha256(train[INPUTS]),
                 role="train",
                 note=f"before {test_start}",
             ),
@@ -185,7 +179,7 @@ def prepare(params: TransactionsParams, ctx: RunContext) -> PreparedData:
                 source="temporal split",
                 licence="-",
                 rows=len(test),
-                sha256=_fingerprint(test[INPUTS]),
+                sha256=frame_sha256(test[INPUTS]),
                 role="test",
                 note=f"last {params.test_days} days from {test_start}",
             ),

@@ -14,7 +14,6 @@ the expected bad rate and the fairness gaps again.
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 from typing import Any, Literal
 
@@ -40,6 +39,7 @@ from sandbox.experiment import (
     RunContext,
     Scores,
     Wording,
+    frame_sha256,
     sklearn_provenance,
 )
 from sandbox.registry import experiment
@@ -77,11 +77,6 @@ class CreditScoringParams(ExperimentParams):
     challenger: ChallengerParams = ChallengerParams()
     stress: StressParams = StressParams()
     n_boot: int = Field(200, ge=20, le=2000, description="Bootstrap resamples for gap intervals")
-
-
-def _fingerprint(frame: pd.DataFrame) -> str:
-    hashed = pd.util.hash_pandas_object(frame, index=False).to_numpy()
-    return hashlib.sha256(hashed.tobytes()).hexdigest()
 
 
 def _inputs(table: CreditTable, params: CreditScoringParams) -> tuple[list[str], list[str]]:
@@ -147,7 +142,7 @@ def prepare(params: CreditScoringParams, ctx: RunContext) -> PreparedData:
                 source="stratified split",
                 licence="-",
                 rows=len(train),
-                sha256=_fingerprint(train[inputs]),
+                sha256=frame_sha256(train[inputs]),
                 role="train",
                 note=f"{1 - params.test_share:.0%} of applicants (seed {params.seed})",
             ),
@@ -156,7 +151,7 @@ def prepare(params: CreditScoringParams, ctx: RunContext) -> PreparedData:
                 source="stratified split",
                 licence="-",
                 rows=len(test),
-                sha256=_fingerprint(test[inputs]),
+                sha256=frame_sha256(test[inputs]),
                 role="test",
                 note=f"{params.test_share:.0%} of applicants",
             ),
