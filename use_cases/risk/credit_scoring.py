@@ -137,27 +137,31 @@ def prepare(params: CreditScoringParams, ctx: RunContext) -> PreparedData:
         fairness_attributes=list(table.protected),
         fingerprints=[
             source,
-            DataFingerprint(
-                name="train",
-                source="stratified split",
-                licence="-",
-                rows=len(train),
-                sha256=frame_sha256(train[inputs]),
-                role="train",
-                note=f"{1 - params.test_share:.0%} of applicants (seed {params.seed})",
-            ),
-            DataFingerprint(
-                name="test",
-                source="stratified split",
-                licence="-",
-                rows=len(test),
-                sha256=frame_sha256(test[inputs]),
-                role="test",
-                note=f"{params.test_share:.0%} of applicants",
-            ),
+            *split_fingerprints(train, test, inputs, params.test_share, params.seed),
         ],
         facts=facts,
     )
+
+
+def split_fingerprints(
+    train: pd.DataFrame, test: pd.DataFrame, inputs: list[str], test_share: float, seed: int
+) -> list[DataFingerprint]:
+    """Fingerprints of a stratified train / test split of applicants (hash of the inputs)."""
+    return [
+        DataFingerprint(
+            name=name,
+            source="stratified split",
+            licence="-",
+            rows=len(frame),
+            sha256=frame_sha256(frame[inputs]),
+            role=name,
+            note=note,
+        )
+        for name, frame, note in (
+            ("train", train, f"{1 - test_share:.0%} of applicants (seed {seed})"),
+            ("test", test, f"{test_share:.0%} of applicants"),
+        )
+    ]
 
 
 def _columns(data: PreparedData) -> tuple[list[str], list[str]]:
@@ -236,13 +240,17 @@ def _predict_bad(estimator: Any) -> PredictBad:
     return lambda frame: np.asarray(estimator.predict_proba(frame), dtype=float)[:, 1]
 
 
-def _table(title: str, columns: list[str], rows: list[list[object]], **extra: object) -> dict:
+def evidence_table(
+    title: str, columns: list[str], rows: list[list[object]], **extra: object
+) -> dict:
+    """A table for ``Evaluation.evidence["tables"]`` (rendered in the report section; logged as
+    a CSV when ``artifact`` names a path)."""
     return {"title": title, "columns": columns, "rows": rows, **extra}
 
 
 def scorecard_evaluation(card: WoEScorecard) -> Evaluation:
     """The points table and information values (the whole scorecard, for the report)."""
-    table = card.points_table()
+    table = card.pointsevidence_table()
     values = card.information_values()
     rows = [
         [r.feature, r.bin, int(r.goods), int(r.bads), float(r.woe), float(r.points)]
@@ -260,13 +268,13 @@ def scorecard_evaluation(card: WoEScorecard) -> Evaluation:
         },
         evidence={
             "tables": [
-                _table(
+                evidence_table(
                     "Points table: an applicant's score is the sum of the points of their bins",
                     ["Input", "Bin", "Goods", "Bads", "WoE", "Points"],
                     rows,
                     artifact="scorecard/points_table.csv",
                 ),
-                _table(
+                evidence_table(
                     "Information value of each input (0.02-0.1 weak, 0.1-0.3 medium, >0.3 strong)",
                     ["Input", "Information value"],
                     iv_rows,
@@ -329,7 +337,7 @@ def reason_evaluation(
         metrics=metrics,
         evidence={
             "tables": [
-                _table(
+                evidence_table(
                     f"Reason codes of declined test applicants ({len(shown)} of "
                     f"{len(declined)} shown; all in the artifact)",
                     [
@@ -340,7 +348,7 @@ def reason_evaluation(
                     ],
                     shown,
                 ),
-                _table(
+                evidence_table(
                     "Reason codes of every declined test applicant",
                     ["test_row", "points", "pd", "reasons"],
                     rows,
@@ -409,7 +417,7 @@ def band_calibration(
         },
         evidence={
             "tables": [
-                _table(
+                evidence_table(
                     "Predicted and observed bad rate by score band (test split)",
                     [
                         "Score band (points)",
@@ -444,7 +452,7 @@ def characteristic_analysis(card: WoEScorecard, data: PreparedData) -> Evaluatio
     dev, recent = data.train[data.inputs], data.test[data.inputs]
     score_psi = psi(card.score(dev), card.score(recent))
     rows = []
-    table = card.points_table()
+    table = card.pointsevidence_table()
     for feature in card.features_:
         dev_share = card._labels(dev, feature).value_counts(normalize=True)
         new_share = card._labels(recent, feature).value_counts(normalize=True)
@@ -471,7 +479,7 @@ def characteristic_analysis(card: WoEScorecard, data: PreparedData) -> Evaluatio
         },
         evidence={
             "tables": [
-                _table(
+                evidence_table(
                     "Characteristic analysis: development (train) against recent (test) applicants",
                     ["Characteristic", "PSI of its bins", "Points shift (recent - development)"],
                     rows,
@@ -563,7 +571,7 @@ def stress_evaluation(
         intervals=intervals,
         evidence={
             "tables": [
-                _table(
+                evidence_table(
                     f"Stress table (test applicants, decline at PD >= {params.decline_pd:g})",
                     [
                         "Scenario",

@@ -92,3 +92,70 @@ def test_credit_scoring_run_and_its_pdf_carry_scorecard_reasons_stress_and_gaps(
     assert stress is not None
     low = stress.intervals["stress.base.dpd.age_band"].low
     assert f"[{low:.3f}," in flat
+
+
+SMALL_MEMOS = [
+    "applicants=400",
+    "cv_folds=3",
+    "n_boot=60",
+    "llm.memos=2",
+    "llm.summaries=1",
+    "llm.summary_tokens=24",
+]
+
+
+def _pdf_text(run_id: str) -> str:
+    from sandbox.reports.builder import build_report
+
+    result = build_report(run_id, fmt="pdf", log_to_mlflow=False)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(result.pdf_path), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return " ".join(text.split())
+
+
+@pytest.mark.slow  # ~2 minutes: redaction and embeddings of 2,400 sentences, LLM, PDF
+def test_memo_signals_run_compares_three_scorecards_and_reports_flags_and_the_gain(
+    settings: Settings,
+) -> None:
+    record = sandbox.run_experiment("risk", "memo_signals", overrides=SMALL_MEMOS)
+    client = mlflow.MlflowClient(settings.resolved_tracking_uri)
+    assert client.get_run(record.run_id).info.status == "FINISHED"
+    assert {m.role for m in record.models} == {"baseline", "challenger", "text_only"}
+    challenger = record.model("challenger")
+    gain = challenger.evaluation("memo_flag_gain")
+    assert gain is not None and "oof_auc_gain" in gain.intervals
+    low, high = gain.metrics["oof_auc_gain_low"], gain.metrics["oof_auc_gain_high"]
+    assert low <= gain.metrics["oof_auc_gain"] <= high
+    extraction = challenger.evaluation("memo_flag_extraction")
+    assert extraction is not None
+    for signal in ("late_payments", "litigation", "adverse_news"):
+        assert 0 <= extraction.metrics[f"flag_recall.{signal}"] <= 1
+        assert f"flag_precision.{signal}.zh" in extraction.metrics
+    assert "memo_flag_extraction_llm" in {e.scorer for e in challenger.evaluations}
+    assert challenger.evaluation("groundedness") is not None
+    # no personal data of the memos reaches MLflow: the flag table holds redacted text only
+    assert record.data_facts["redaction.HK_ID"] >= 400
+    assert "memo_flags/extraction_quality.csv" in {a.path for a in challenger.artifacts}
+    # the baseline does not see the memo flags, the challenger does
+    assert not any("memo_flag" in f for f in _reason_inputs(record.model("baseline")))
+    if shutil.which("pdftotext") is None:
+        pytest.skip("poppler-utils (pdftotext) not installed")
+    flat = _pdf_text(record.run_id)
+    for words in (
+        "Flag extraction per flag and memo language",
+        "Gain of the memo flags",
+        "Memo flags read by the generative model",
+        "Groundedness",
+    ):
+        assert words in flat, words
+    assert f"[{low:.4f}, {high:.4f}]" in flat
+
+
+def _reason_inputs(model: object) -> set[str]:
+    reasons = model.evaluation("reason_codes")  # type: ignore[attr-defined]
+    rows = reasons.evidence["tables"][0]["rows"]
+    return {part.split(" = ")[0] for row in rows for part in str(row[-1]).split("; ")}
