@@ -42,6 +42,7 @@ __all__ = ["Gateway", "GatewayPolicy", "GatewayReply", "ModelUnavailable"]
 
 T = TypeVar("T")
 _REDACTION_CACHE_SIZE = 4096
+_REDACTION_BATCH = 256
 
 
 class ModelUnavailable(SandboxError):
@@ -247,7 +248,7 @@ class Gateway:
         """
         from sandbox.models.embeddings import SentenceEmbedder, minilm_provenance
 
-        sent = [self._redact(str(text)) for text in texts]
+        sent = self._redact_many([str(text) for text in texts])
         counts: dict[str, int] = {}
         for _, found in sent:
             for key, value in found.items():
@@ -290,21 +291,30 @@ class Gateway:
 
     def _redact(self, text: str) -> tuple[str, dict[str, int]]:
         """Pseudonymise one text (cached: few-shot prompts repeat the same examples)."""
-        key = hashlib.sha256(text.encode("utf-8")).hexdigest()
-        with self._lock:
-            hit = self._redaction_cache.get(key)
-            if hit is not None:
-                return hit
-            if self._redactor is None:
-                from sandbox.privacy.redactor import Redactor
+        return self._redact_many([text])[0]
 
-                self._redactor = Redactor(self.settings)
-            redaction = self._redactor.redact_batch([text], source=None)[0]
-            value = (redaction.text, dict(redaction.counts))
-            if len(self._redaction_cache) >= _REDACTION_CACHE_SIZE:
-                self._redaction_cache.clear()
-            self._redaction_cache[key] = value
-            return value
+    def _redact_many(self, texts: Sequence[str]) -> list[tuple[str, dict[str, int]]]:
+        """Pseudonymise many texts: each distinct text not in the cache is analysed once, in
+        batches."""
+        keys = [hashlib.sha256(text.encode("utf-8")).hexdigest() for text in texts]
+        with self._lock:
+            found = {k: self._redaction_cache[k] for k in keys if k in self._redaction_cache}
+            missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in found}
+            if missing:
+                if self._redactor is None:
+                    from sandbox.privacy.redactor import Redactor
+
+                    self._redactor = Redactor(self.settings)
+                todo = list(missing.items())
+                for start in range(0, len(todo), _REDACTION_BATCH):
+                    part = todo[start : start + _REDACTION_BATCH]
+                    batch = self._redactor.redact_batch([t for _, t in part], source=None)
+                    for (key, _), redaction in zip(part, batch, strict=True):
+                        found[key] = (redaction.text, dict(redaction.counts))
+                if len(self._redaction_cache) + len(missing) > _REDACTION_CACHE_SIZE:
+                    self._redaction_cache.clear()
+                self._redaction_cache.update({k: found[k] for k in missing})
+            return [found[k] for k in keys]
 
     def _redact_messages(self, messages: list[Message]) -> tuple[list[Message], dict[str, int]]:
         sent: list[Message] = []

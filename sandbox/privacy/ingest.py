@@ -16,7 +16,7 @@ from sandbox.config import Settings, load_settings
 from sandbox.errors import ConfigError
 from sandbox.experiment import ProgressCallback, no_progress
 from sandbox.privacy.entities import EntityType
-from sandbox.privacy.redactor import Operator, Redactor, total_counts
+from sandbox.privacy.redactor import Operator, Redactor
 
 CHUNK = 256
 
@@ -63,14 +63,21 @@ def redact_dataset(
     progress(stage, 0, max(total, 1))
     for column in text_columns:
         values = out[column].fillna("").astype(str).tolist()
-        redacted: list[str] = []
-        for start in range(0, len(values), CHUNK):
-            batch = redactor.redact_batch(values[start : start + CHUNK], source=None)
-            redacted.extend(r.text for r in batch)
-            counts.update(total_counts(batch))
-            done += len(batch)
+        # Each distinct text is analysed once (generated and templated data repeat many);
+        # detections still count once per row that holds them.
+        occurrences = Counter(values)
+        distinct = list(occurrences)
+        redacted: dict[str, str] = {}
+        for start in range(0, len(distinct), CHUNK):
+            texts = distinct[start : start + CHUNK]
+            batch = redactor.redact_batch(texts, source=None)
+            for text, result in zip(texts, batch, strict=True):
+                redacted[text] = result.text
+                for kind, found in result.counts.items():
+                    counts[kind] += found * occurrences[text]
+                done += occurrences[text]
             progress(stage, done, max(total, 1))
-        out[column] = redacted
+        out[column] = [redacted[v] for v in values]
     pseudonymiser = Redactor(settings, operator=Operator.PSEUDONYMISE, analyzer=redactor.analyzer)
     for column, entity_type in identifier_columns.items():
         cells = out[column].astype(str).tolist()

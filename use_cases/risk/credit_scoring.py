@@ -250,7 +250,7 @@ def evidence_table(
 
 def scorecard_evaluation(card: WoEScorecard) -> Evaluation:
     """The points table and information values (the whole scorecard, for the report)."""
-    table = card.pointsevidence_table()
+    table = card.points_table()
     values = card.information_values()
     rows = [
         [r.feature, r.bin, int(r.goods), int(r.bads), float(r.woe), float(r.points)]
@@ -452,10 +452,10 @@ def characteristic_analysis(card: WoEScorecard, data: PreparedData) -> Evaluatio
     dev, recent = data.train[data.inputs], data.test[data.inputs]
     score_psi = psi(card.score(dev), card.score(recent))
     rows = []
-    table = card.pointsevidence_table()
+    table = card.points_table()
     for feature in card.features_:
-        dev_share = card._labels(dev, feature).value_counts(normalize=True)
-        new_share = card._labels(recent, feature).value_counts(normalize=True)
+        dev_share = card.bin_labels(dev, feature).value_counts(normalize=True)
+        new_share = card.bin_labels(recent, feature).value_counts(normalize=True)
         part = table[table["feature"] == feature]
         shift = sum(
             (new_share.get(r.bin, 0.0) - dev_share.get(r.bin, 0.0)) * r.points
@@ -464,7 +464,7 @@ def characteristic_analysis(card: WoEScorecard, data: PreparedData) -> Evaluatio
         rows.append(
             [
                 feature,
-                round(psi(card._labels(dev, feature), card._labels(recent, feature)), 4),
+                round(psi(card.bin_labels(dev, feature), card.bin_labels(recent, feature)), 4),
                 round(float(shift), 2),
             ]
         )

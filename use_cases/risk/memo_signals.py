@@ -91,9 +91,9 @@ class LLMParams(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: str | None = Field(None, description="Catalogue model; None: the embedded default")
-    memos: int = Field(12, ge=0, le=1000, description="Test memos the LLM reads (0: none)")
+    memos: int = Field(8, ge=0, le=1000, description="Test memos the LLM reads (0: none)")
     candidate_similarity: float = Field(
-        0.25, ge=0, lt=1, description="Sentences at least this close to a signal are read"
+        0.3, ge=0, lt=1, description="Sentences at least this close to a signal are read"
     )
     summaries: int = Field(3, ge=0, le=100, description="Memos summarised and checked")
     summary_tokens: int = Field(60, ge=8, le=400)
@@ -117,7 +117,7 @@ class MemoSignalsParams(ExperimentParams):
     scorecard: ScorecardParams = ScorecardParams()
     reasons_per_applicant: int = Field(4, ge=1, le=10)
     reason_examples: int = Field(12, ge=0, le=200, description="Declined applicants shown")
-    n_boot: int = Field(500, ge=50, le=5000, description="Bootstrap resamples of the AUC gain")
+    n_boot: int = Field(300, ge=50, le=5000, description="Bootstrap resamples of the AUC gain")
 
 
 # -- data ---------------------------------------------------------------------------------------

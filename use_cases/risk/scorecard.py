@@ -107,15 +107,14 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
         inner = np.unique(np.quantile(present, quantiles))
         return np.concatenate([[-np.inf], inner, [np.inf]])
 
-    def _labels(self, frame: pd.DataFrame, feature: str) -> pd.Series:
-        """The bin label of every row for one input."""
+    def bin_labels(self, frame: pd.DataFrame, feature: str) -> pd.Series:
+        """The bin label of every row for one input (as in the points table)."""
         values = frame[feature]
         if feature in self.edges_:
             edges = self.edges_[feature]
+            names = np.array([_interval(edges, i) for i in range(len(edges) - 1)], dtype=object)
             index = np.searchsorted(edges[1:-1], values.astype(float), side="right")
-            labels = pd.Series(
-                [_interval(edges, i) for i in index], index=frame.index, dtype=object
-            )
+            labels = pd.Series(names[index], index=frame.index, dtype=object)
             return labels.where(values.notna(), MISSING)
         kept = self.categories_[feature]
         text = values.astype(object).where(values.notna(), MISSING).astype(str)
@@ -134,7 +133,7 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
         total_goods, total_bads = float((y == 0).sum()), float((y == 1).sum())
         self.bins_: dict[str, dict[str, Bin]] = {}
         for feature in self.features_:
-            labels = self._labels(X, feature)
+            labels = self.bin_labels(X, feature)
             table: dict[str, Bin] = {}
             for label in sorted(set(labels)):
                 mask = (labels == label).to_numpy()
@@ -149,10 +148,9 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
     def _woe_matrix(self, X: pd.DataFrame) -> np.ndarray:
         columns = []
         for feature in self.features_:
-            table = self.bins_[feature]
-            labels = self._labels(X, feature)
+            woe = {label: b.woe for label, b in self.bins_[feature].items()}
             # a value never seen in training (a new category) counts as neutral evidence
-            columns.append(labels.map(lambda b, t=table: t[b].woe if b in t else 0.0))
+            columns.append(self.bin_labels(X, feature).map(woe).fillna(0.0).to_numpy())
         return np.column_stack(columns).astype(float)
 
     def predict_proba(self, X: pd.DataFrame) -> np.ndarray:
@@ -199,7 +197,7 @@ class WoEScorecard(ClassifierMixin, BaseEstimator):
         neutral = self._neutral_points()
         out = {}
         for feature in self.features_:
-            labels = self._labels(X, feature)
+            labels = self.bin_labels(X, feature)
             out[feature] = labels.map(lambda b, f=feature: lookup.get((f, b), neutral[f]))
         return pd.DataFrame(out, index=X.index).astype(float)
 
@@ -271,7 +269,7 @@ def reason_codes(card: WoEScorecard, X: pd.DataFrame, top: int = 4) -> list[list
     out: list[list[Reason]] = []
     for row_index in range(len(X)):
         row = points.iloc[row_index]
-        labels = {f: card._labels(X.iloc[[row_index]], f).iloc[0] for f in card.features_}
+        labels = {f: card.bin_labels(X.iloc[[row_index]], f).iloc[0] for f in card.features_}
         shortfalls = sorted(
             (
                 (float(best.loc[f, "points"]) - float(row[f]), f)
