@@ -61,6 +61,17 @@ DatasetName = Literal["german_credit", "credit_data"]
 SOURCES = {"german_credit": GERMAN_CREDIT, "credit_data": CREDIT_DATA}
 
 
+CREDIT_WORDING = Wording(
+    positive="default",
+    positive_plural="defaults",
+    negative="repaid credit",
+    decision="decline",
+    decided="declined",
+    score="probability of default",
+)
+"""The risk use case's words for outcomes and decisions (every credit experiment)."""
+
+
 class CreditScoringParams(ExperimentParams):
     """Parameters of risk/credit_scoring (YAML: use_cases/risk/configs/credit_scoring.yaml)."""
 
@@ -660,14 +671,7 @@ def credit_scoring() -> Experiment:
         extra_evaluations=extra_evaluations,
         explain_rows=5,
         default_config=HERE / "configs" / "credit_scoring.yaml",
-        wording=Wording(
-            positive="default",
-            positive_plural="defaults",
-            negative="repaid credit",
-            decision="decline",
-            decided="declined",
-            score="probability of default",
-        ),
+        wording=CREDIT_WORDING,
         expectations=RISK_EXPECTATIONS,
         governance=Governance(
             risk_facts=RiskFacts(

@@ -31,7 +31,6 @@ from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, train_test_split
 
 from sandbox.evaluation.base import Evaluation, Interval, ReportSection
-from sandbox.evaluation.classification import binary_metrics
 from sandbox.evaluation.genai import groundedness
 from sandbox.evaluation.stability import bootstrap_intervals
 from sandbox.evaluation.thresholds import load_thresholds
@@ -44,8 +43,6 @@ from sandbox.experiment import (
     Governance,
     PreparedData,
     RunContext,
-    Scores,
-    Wording,
     frame_sha256,
     sklearn_provenance,
 )
@@ -53,10 +50,12 @@ from sandbox.privacy.ingest import redact_dataset
 from sandbox.registry import experiment
 from use_cases.risk import RISK_EXPECTATIONS
 from use_cases.risk.credit_scoring import (
+    CREDIT_WORDING,
     band_calibration,
     evidence_table,
     extra_metrics,
     reason_evaluation,
+    score,
     split_fingerprints,
 )
 from use_cases.risk.data import GERMAN_CREDIT, TARGET, load_german_credit
@@ -286,15 +285,6 @@ def _minilm() -> Any:
     return minilm_provenance()
 
 
-def score(params: MemoSignalsParams, data: PreparedData, scores: np.ndarray) -> Scores:
-    y = data.test[TARGET].to_numpy()
-    metrics = binary_metrics(y, scores, params.decline_pd)
-    approved = scores < params.decline_pd
-    metrics["approval_rate"] = float(approved.mean())
-    metrics["bad_rate_approved"] = float(y[approved].mean()) if approved.any() else float("nan")
-    return Scores(metrics=metrics)
-
-
 # -- evaluations --------------------------------------------------------------------------------
 def out_of_fold(estimator: Any, data: PreparedData, folds: int, seed: int) -> np.ndarray:
     """Stratified k-fold out-of-fold probabilities of default for every applicant."""
@@ -424,18 +414,8 @@ def extraction_evaluation(data: PreparedData) -> Evaluation:
         if not len(keep):
             continue
         quality = flag_quality(truth.loc[keep], flags.loc[keep], sentences)
+        rows += [[language, *row] for row in _quality_rows(quality)]
         for signal, values in quality.items():
-            rows.append(
-                [
-                    language,
-                    SIGNAL_WORDS[signal],
-                    int(values["support"]),
-                    int(values["raised"]),
-                    _round(values["precision"]),
-                    _round(values["recall"]),
-                    _round(values.get("citation_accuracy", float("nan"))),
-                ]
-            )
             suffix = "" if language == "all" else f".{language}"
             metrics[f"flag_precision.{signal}{suffix}"] = values["precision"]
             metrics[f"flag_recall.{signal}{suffix}"] = values["recall"]
@@ -470,15 +450,7 @@ def extraction_evaluation(data: PreparedData) -> Evaluation:
             "tables": [
                 evidence_table(
                     "Flag extraction per flag and memo language (all applicants)",
-                    [
-                        "Language",
-                        "Flag",
-                        "Memos with the signal",
-                        "Flags raised",
-                        "Precision",
-                        "Recall",
-                        "Citation accuracy",
-                    ],
+                    ["Language", *QUALITY_COLUMNS],
                     rows,
                     artifact="memo_flags/extraction_quality.csv",
                 ),
@@ -502,6 +474,31 @@ def extraction_evaluation(data: PreparedData) -> Evaluation:
         ],
         section=ReportSection.GENAI,
     )
+
+
+QUALITY_COLUMNS = (
+    "Flag",
+    "Memos with the signal",
+    "Flags raised",
+    "Precision",
+    "Recall",
+    "Citation accuracy",
+)
+
+
+def _quality_rows(quality: dict[str, dict[str, float]]) -> list[list[object]]:
+    """Table rows of :func:`flag_quality`'s figures, one per flag."""
+    return [
+        [
+            SIGNAL_WORDS[signal],
+            int(values["support"]),
+            int(values["raised"]),
+            _round(values["precision"]),
+            _round(values["recall"]),
+            _round(values.get("citation_accuracy", float("nan"))),
+        ]
+        for signal, values in quality.items()
+    ]
 
 
 def _round(value: float) -> float | str:
@@ -568,20 +565,10 @@ def _llm_flags(
     ).set_index(index)
     quality = flag_quality(truth, llm_flag_frame, sentences)
     metrics = {}
-    rows = []
+    rows = _quality_rows(quality)
     for signal, values in quality.items():
         metrics[f"llm_flag_precision.{signal}"] = values["precision"]
         metrics[f"llm_flag_recall.{signal}"] = values["recall"]
-        rows.append(
-            [
-                SIGNAL_WORDS[signal],
-                int(values["support"]),
-                int(values["raised"]),
-                _round(values["precision"]),
-                _round(values["recall"]),
-                _round(values.get("citation_accuracy", float("nan"))),
-            ]
-        )
     agree = float((read["llm"] == read["label"]).mean()) if len(read) else float("nan")
     metrics["llm_sentences_read"] = float(len(read))
     metrics["llm_embedding_agreement"] = agree
@@ -598,14 +585,7 @@ def _llm_flags(
             "tables": [
                 evidence_table(
                     f"LLM flags on {len(sample)} test memos ({len(read)} sentences read)",
-                    [
-                        "Flag",
-                        "Memos with the signal",
-                        "Flags raised",
-                        "Precision",
-                        "Recall",
-                        "Citation accuracy",
-                    ],
+                    list(QUALITY_COLUMNS),
                     rows,
                 ),
                 evidence_table(
@@ -734,14 +714,7 @@ def memo_signals() -> Experiment:
         token_estimate=lambda p: p.llm.memos * 2 * 400 + p.llm.summaries * 350,
         explain_rows=5,
         default_config=HERE / "configs" / "memo_signals.yaml",
-        wording=Wording(
-            positive="default",
-            positive_plural="defaults",
-            negative="repaid credit",
-            decision="decline",
-            decided="declined",
-            score="probability of default",
-        ),
+        wording=CREDIT_WORDING,
         expectations=(*RISK_EXPECTATIONS, "HKMA-GENAI-ACCURACY"),
         governance=Governance(
             risk_facts=RiskFacts(
