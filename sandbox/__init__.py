@@ -39,6 +39,27 @@ from sandbox.registry import experiment, get_experiment, use_cases
 from sandbox.signing import BundleCheck
 from sandbox.tasks import TaskKind
 from sandbox.tracking import RunSummary
+from sandbox.workbench import (
+    ChampionInfo,
+    ComputeStatus,
+    LaunchedRun,
+    RedactionPreview,
+    SignedIn,
+    acting_as,
+    champions,
+    compute_status,
+    existing_report,
+    gateway_chat,
+    launch_run,
+    launched_run,
+    launched_runs,
+    model_statuses,
+    parameter_problems,
+    record_incident,
+    redact_preview,
+    review_steps_for,
+    sign_in,
+)
 
 if TYPE_CHECKING:  # imported on first use (numpy, pandas, scikit-learn: seconds at start-up)
     from sandbox.experiment import (
@@ -342,6 +363,25 @@ def fetch_datasets(
 
 
 __all__ = [
+    "ChampionInfo",
+    "ComputeStatus",
+    "LaunchedRun",
+    "RedactionPreview",
+    "SignedIn",
+    "acting_as",
+    "champions",
+    "compute_status",
+    "existing_report",
+    "gateway_chat",
+    "launch_run",
+    "launched_run",
+    "launched_runs",
+    "model_statuses",
+    "parameter_problems",
+    "record_incident",
+    "redact_preview",
+    "review_steps_for",
+    "sign_in",
     "AccessDenied",
     "Action",
     "AgentAction",

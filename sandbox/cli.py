@@ -76,6 +76,24 @@ class _RichProgress:
         self._progress.update(self._tasks[stage], completed=completed, total=total or 1)
 
 
+def _progress_to_file(path: Path, also: Any) -> Any:
+    """A progress callback that appends ``{stage, completed, total, at}`` lines to ``path``
+    (at most one line per stage a second, and every stage's last) and calls ``also``."""
+    last: dict[str, float] = {}
+
+    def callback(stage: str, completed: float, total: float) -> None:
+        also(stage, completed, total)
+        now = time.time()
+        if completed < total and now - last.get(stage, 0.0) < 1.0:
+            return
+        last[stage] = now
+        line = {"stage": stage, "completed": completed, "total": total, "at": round(now, 2)}
+        with path.open("a", encoding="utf-8") as out:
+            out.write(json.dumps(line, ensure_ascii=False) + "\n")
+
+    return callback
+
+
 def _progress() -> Progress:
     return Progress(
         SpinnerColumn(),
@@ -159,15 +177,28 @@ def run(
         Path | None,
         typer.Option(help="Write the run id and report paths as JSON here (for automation)"),
     ] = None,
+    progress_out: Annotated[
+        Path | None,
+        typer.Option(help="Append each progress update here as a JSON line (for front ends)"),
+    ] = None,
+    device: Annotated[
+        str | None,
+        typer.Option(help="auto, cpu or cuda (default: SANDBOX_DEVICE, else auto)"),
+    ] = None,
 ) -> None:
     """Run one experiment: a parent MLflow run with one child run per model."""
+    if device is not None:
+        os.environ["SANDBOX_DEVICE"] = device  # checked with the other settings
     with _progress() as progress:
+        callback: sandbox.ProgressCallback = _RichProgress(progress)
+        if progress_out is not None:
+            callback = _progress_to_file(progress_out, callback)
         record = sandbox.run_experiment(
             use_case,
             experiment,
             config_file=config,
             overrides=set_ or [],
-            progress=_RichProgress(progress),
+            progress=callback,
         )
         summary: dict[str, Any] = {
             "run_id": record.run_id,

@@ -139,6 +139,55 @@ def load_params(
     Raises:
         ConfigError: The file is missing or not a mapping, a key is unknown, or a value is invalid.
     """
+    values = _collect(model, config_file, overrides, label)
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise ConfigError(
+            f"invalid parameters for {label}: " + _describe_validation_error(exc)
+        ) from None
+
+
+def param_problems(
+    model: type[BaseModel],
+    config_file: Path | None = None,
+    overrides: list[str] | tuple[str, ...] = (),
+    *,
+    label: str = "experiment",
+) -> list[tuple[str, str]]:
+    """What is wrong with these parameters, one ``(dotted field, message)`` per problem (the
+    field is ``""`` for a rule across fields); empty when :func:`load_params` would accept
+    them. A malformed override or an unknown key is one problem of that field."""
+    try:
+        values = _collect(model, config_file, overrides, label)
+    except ConfigError as exc:
+        key = next(
+            (
+                o.partition("=")[0].strip()
+                for o in overrides
+                if o.partition("=")[0].strip() and o.partition("=")[0].strip() in str(exc)
+            ),
+            "",
+        )
+        return [(key, str(exc))]
+    try:
+        model.model_validate(values)
+    except ValidationError as exc:
+        found = []
+        for err in exc.errors():
+            key = ".".join(str(p) for p in err["loc"])
+            message = _describe_validation_error(exc, only=err).removeprefix(f"'{key}': ")
+            found.append((key, message))
+        return found
+    return []
+
+
+def _collect(
+    model: type[BaseModel],
+    config_file: Path | None,
+    overrides: list[str] | tuple[str, ...],
+    label: str,
+) -> dict[str, Any]:
     values: dict[str, Any] = {}
     if config_file is not None:
         values = _read_yaml_mapping(Path(config_file))
@@ -154,12 +203,7 @@ def load_params(
         except yaml.YAMLError:
             value = raw
         _assign(values, path, value)
-    try:
-        return model.model_validate(values)
-    except ValidationError as exc:
-        raise ConfigError(
-            f"invalid parameters for {label}: " + _describe_validation_error(exc)
-        ) from None
+    return values
 
 
 def _read_yaml_mapping(path: Path) -> dict[str, Any]:
@@ -201,14 +245,19 @@ def _assign(values: dict[str, Any], path: list[str], value: Any) -> None:
     node[path[-1]] = value
 
 
-def _describe_validation_error(exc: ValidationError, prefix: str = "") -> str:
+def _describe_validation_error(exc: ValidationError, prefix: str = "", *, only: Any = None) -> str:
     parts = []
-    for err in exc.errors():
-        key = ".".join(str(p) for p in err["loc"]) or "(root)"
-        if prefix:
-            key = prefix + key.upper()
+    for err in [only] if only is not None else exc.errors():
         msg = err["msg"]
         if err["type"] == "extra_forbidden":
             msg = "unknown key"
+        if err["type"] == "value_error":
+            msg = msg.removeprefix("Value error, ")
+        if not err["loc"]:  # a rule across fields: its message names them
+            parts.append(msg)
+            continue
+        key = ".".join(str(p) for p in err["loc"])
+        if prefix:
+            key = prefix + key.upper()
         parts.append(f"'{key}': {msg}")
     return "; ".join(parts)

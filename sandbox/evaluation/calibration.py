@@ -89,7 +89,10 @@ def calibration(y_true: Sequence[int], scores: Sequence[float], n_bins: int = 10
         over non-empty bins.
 
     Evidence ``reliability`` holds the per-bin table (see :func:`reliability_bins`) built with
-    the same bins as the ECE.
+    the same bins as the ECE. For binary scores with both classes present, evidence ``curves``
+    also holds the ROC and precision-recall curves at most 101 points each
+    (``{"roc": [[fpr, tpr], ...], "pr": [[recall, precision], ...]}``), so that runs can be
+    compared curve by curve without their scores.
 
     Multiclass scores (an ``(n, k)`` matrix, one column per class, with ``y_true`` the class
     index) are judged by top-label calibration: the confidence of the top class against whether
@@ -154,6 +157,28 @@ def calibration(y_true: Sequence[int], scores: Sequence[float], n_bins: int = 10
             "ece": float(np.sum(weights * gaps)),
             "mce": float(gaps.max()),
         },
-        evidence={"reliability": table, "n_bins": n_bins, "n": len(y)},
+        evidence={
+            "reliability": table,
+            "n_bins": n_bins,
+            "n": len(y),
+            **({"curves": curve_points(y, s)} if multiclass_brier is None else {}),
+        },
         notes=notes,
     )
+
+
+def curve_points(y: np.ndarray, s: np.ndarray, points: int = 101) -> dict[str, list[list[float]]]:
+    """ROC ``[fpr, tpr]`` and precision-recall ``[recall, precision]`` curves thinned to at
+    most ``points`` points each (empty with one class only)."""
+    from sklearn.metrics import precision_recall_curve, roc_curve
+
+    if y.min() == y.max():
+        return {"roc": [], "pr": []}
+    fpr, tpr, _ = roc_curve(y, s)
+    precision, recall, _ = precision_recall_curve(y, s)
+
+    def thin(xs: np.ndarray, ys: np.ndarray) -> list[list[float]]:
+        keep = np.unique(np.linspace(0, len(xs) - 1, min(points, len(xs))).round().astype(int))
+        return [[round(float(xs[i]), 4), round(float(ys[i]), 4)] for i in keep]
+
+    return {"roc": thin(fpr, tpr), "pr": thin(recall, precision)}

@@ -52,6 +52,7 @@ __all__ = [
     "Step",
     "apply_review_step",
     "champion_run_id",
+    "champion_version",
     "check_report_files",
     "check_review",
     "load_review",
@@ -182,14 +183,22 @@ def check_report_files(settings: Settings, review: Review) -> list[str]:
 
 
 def registered_model_name(record: RunRecord) -> str:
-    return f"{record.identity.tenant}.{record.use_case}.{record.experiment}"
+    return _model_name(record.identity.tenant, record.use_case, record.experiment)
 
 
-def champion_run_id(settings: Settings, record: RunRecord) -> str | None:
-    """The parent run of the approved champion of this experiment, if there is one."""
+def _model_name(tenant: str, use_case: str, experiment: str) -> str:
+    return f"{tenant}.{use_case}.{experiment}"
+
+
+def champion_version(
+    settings: Settings, tenant: str, use_case: str, experiment: str
+) -> tuple[str, str, str, str] | None:
+    """The approved champion of one experiment of a tenant: ``(registered model, version,
+    parent run, model run name)``, or ``None`` when there is none."""
     client = tracking.configure(settings)
+    name = _model_name(tenant, use_case, experiment)
     try:
-        version = client.get_model_version_by_alias(registered_model_name(record), CHAMPION_ALIAS)
+        version = client.get_model_version_by_alias(name, CHAMPION_ALIAS)
     except Exception:  # noqa: BLE001 - no registered model or no alias yet
         return None
     if not version.run_id:
@@ -200,7 +209,13 @@ def champion_run_id(settings: Settings, record: RunRecord) -> str | None:
         review = load_review(settings, parent)
         if review is None or review.state != "approved":
             return None
-    return parent
+    return name, str(version.version), parent, run.data.tags.get("mlflow.runName", "")
+
+
+def champion_run_id(settings: Settings, record: RunRecord) -> str | None:
+    """The parent run of the approved champion of this experiment, if there is one."""
+    found = champion_version(settings, record.identity.tenant, record.use_case, record.experiment)
+    return None if found is None else found[2]
 
 
 def apply_review_step(

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
@@ -42,12 +44,16 @@ class ServerIdentity:
 class Credentials:
     url: str
     username: str
-    password: str
+    password: str = field(repr=False)
 
     @classmethod
     def from_environment(cls, url: str | None = None) -> Credentials:
-        """MLflow's variables (``url`` instead of ``MLFLOW_TRACKING_URI`` when given); a clear
-        error naming the missing ones."""
+        """The sign-in of the session acting in this thread (:func:`acting_as`, e.g. a workbench
+        user's), else MLflow's variables (``url`` instead of ``MLFLOW_TRACKING_URI`` when
+        given); a clear error naming the missing ones."""
+        acting = _ACTING.get()
+        if acting is not None and (url is None or url.rstrip("/") == acting.url):
+            return acting
         url = url or os.environ.get("MLFLOW_TRACKING_URI", "")
         username = os.environ.get("MLFLOW_TRACKING_USERNAME", "")
         password = os.environ.get("MLFLOW_TRACKING_PASSWORD", "")
@@ -70,6 +76,63 @@ class Credentials:
                 f"MLFLOW_TRACKING_URI must be the sandbox server's http(s) URL; got '{url}'"
             )
         return cls(url.rstrip("/"), username, password)
+
+
+_ACTING: ContextVar[Credentials | None] = ContextVar("sandbox_acting_credentials", default=None)
+
+
+class _ActingHeaderProvider:
+    """Adds the acting session's sign-in to MLflow's REST calls (MLflow's request-header plugin
+    interface), so that one process can serve several signed-in users, each in its own thread,
+    without putting anyone's password in the process environment."""
+
+    def in_context(self) -> bool:
+        return _ACTING.get() is not None
+
+    def request_headers(self) -> dict[str, str]:
+        import base64
+
+        acting = _ACTING.get()
+        if acting is None:
+            return {}
+        token = base64.b64encode(f"{acting.username}:{acting.password}".encode()).decode("ascii")
+        return {"Authorization": f"Basic {token}"}
+
+
+_registered = False
+
+
+def _register_header_provider() -> None:
+    global _registered
+    if _registered:
+        return
+    from mlflow.tracking.request_header.registry import _request_header_provider_registry
+
+    _request_header_provider_registry.register(_ActingHeaderProvider)
+    _registered = True
+
+
+@contextmanager
+def acting_as(credentials: Credentials) -> Iterator[None]:
+    """Act as ``credentials``' user in this thread (and the threads it starts with a copied
+    context): every server call, MLflow's included, signs in as that user.
+
+    Raises:
+        ConfigError: MLflow's own sign-in variables are set in this process, which would
+            override the acting user's on MLflow's calls.
+    """
+    clash = [n for n in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD") if n in os.environ]
+    if clash:
+        raise ConfigError(
+            f"unset {' and '.join(clash)} before serving signed-in users from this process "
+            "(each user signs in for themselves)"
+        )
+    _register_header_provider()
+    token = _ACTING.set(credentials)
+    try:
+        yield
+    finally:
+        _ACTING.reset(token)
 
 
 def _sandbox_error(kind: object) -> type[SandboxError]:

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sklearn.compose import ColumnTransformer
 from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.impute import SimpleImputer
@@ -94,6 +94,10 @@ class BoostingParams(BaseModel):
     min_samples_leaf: int = Field(40, ge=1)
 
 
+MIN_TRAIN_DAYS = 7
+"""Days of simulated history the training split keeps at least."""
+
+
 class TransactionsParams(ExperimentParams):
     """Parameters of fraud/transactions (YAML: use_cases/fraud/configs/transactions.yaml)."""
 
@@ -106,6 +110,16 @@ class TransactionsParams(ExperimentParams):
     baseline: LogisticParams = LogisticParams()
     challenger: BoostingParams = BoostingParams()
     explanations: ExplanationParams = ExplanationParams()
+
+    @model_validator(mode="after")
+    def _training_days_left(self) -> TransactionsParams:
+        if self.test_days > self.simulation.days - MIN_TRAIN_DAYS:
+            raise ValueError(
+                f"test_days ({self.test_days}) must leave at least {MIN_TRAIN_DAYS} of the "
+                f"simulation.days ({self.simulation.days}) for training: lower test_days to "
+                f"{self.simulation.days - MIN_TRAIN_DAYS} or raise simulation.days"
+            )
+        return self
 
 
 def prepare(params: TransactionsParams, ctx: RunContext) -> PreparedData:

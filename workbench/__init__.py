@@ -1,0 +1,1 @@
+"""The Streamlit workbench (``app.py``): pages over the public ``sandbox`` API."""

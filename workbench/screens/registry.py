@@ -1,0 +1,5 @@
+"""The registry page as Streamlit runs it (see workbench/pages/registry.py)."""
+
+from workbench.shell import show
+
+show("registry")
